@@ -1,0 +1,1 @@
+"""Test harness for the file-storage stack: toolchain, emulator, stack lifecycle, sweeper."""
