@@ -304,7 +304,7 @@ class MariaDB:
                     "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
                 )
                 cur.execute(
-                    f"CREATE USER IF NOT EXISTS '{self.user}'@'%' IDENTIFIED BY %s",
+                    f"CREATE USER IF NOT EXISTS '{self.user}'@'%%' IDENTIFIED BY %s",
                     (self.password,),
                 )
                 cur.execute(f"GRANT ALL PRIVILEGES ON `{self.database}`.* TO '{self.user}'@'%'")

@@ -1,0 +1,328 @@
+"""Stack lifecycle: copy an environment, point it at a target, apply, read outputs, destroy.
+
+The environment is copied (with ``modules/`` and ``app/`` beside it, the same relative
+layout) into a working directory, so the repository's own files are never touched.
+For the emulator target an override file, written the way ``tflocal`` does, points the
+aws provider at the moto server and replaces the S3 backend with a local one.
+
+Destroy is the caller's duty, but :meth:`Stack.lifecycle` registers it *before*
+apply and runs it on success, on failure, on an error half-way through apply and on
+Ctrl-C/SIGTERM; when destroy itself fails the state is kept and its path printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT
+from harness.toolchain import Toolchain, get_toolchain
+
+# The services the stack talks to; every one is pointed at the emulator.
+EMULATED_SERVICES = (
+    "cloudwatch",
+    "ec2",
+    "iam",
+    "kms",
+    "logs",
+    "rds",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "ssm",
+    "sts",
+)
+
+# Only these are retried, by pattern: anything else is a real failure.
+TRANSIENT_ERRORS = (
+    r"RequestLimitExceeded",
+    r"Throttling(Exception)?",
+    r"connection reset by peer",
+    r"TLS handshake timeout",
+    r"i/o timeout",
+    r"ServiceUnavailable",
+    r"InternalError: We encountered an internal error",
+    r"Error acquiring the state lock",
+)
+OVERRIDE_FILE = "zz_emulator_override.tf"
+EMULATOR_AMI = "ami-785db401"  # an Ubuntu image moto ships; the real target looks one up
+KEPT_STATE_DIR = REPO_ROOT / "reports" / "kept-state"
+
+
+def new_run_id(prefix: str = "t") -> str:
+    """Short, lowercase, unique: goes into names and the ``run_id`` tag."""
+    return f"{prefix}{time.strftime('%m%d%H%M')}{uuid.uuid4().hex[:5]}"
+
+
+def emulator_override(endpoint: str, state_path: Path) -> str:
+    endpoints = "\n".join(f'    {svc:<14} = "{endpoint}"' for svc in EMULATED_SERVICES)
+    return f"""# Written by harness/stack.py: points the aws provider at the emulator ({endpoint}).
+provider "aws" {{
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  s3_use_path_style           = true
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+
+  endpoints {{
+{endpoints}
+  }}
+}}
+
+terraform {{
+  backend "local" {{
+    path = "{state_path}"
+  }}
+}}
+"""
+
+
+def progress(msg: str) -> None:
+    print(f"[stack] {msg}", flush=True)
+
+
+@dataclass
+class StageTimer:
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def stage(self, name: str, run_id: str) -> Iterator[None]:
+        t0 = time.monotonic()
+        progress(f"{run_id}: {name} ...")
+        ok = False
+        try:
+            yield
+            ok = True
+        finally:
+            dt = time.monotonic() - t0
+            self.timings[name] = self.timings.get(name, 0.0) + dt
+            progress(f"{run_id}: {name} {'done' if ok else 'FAILED'} in {dt:.1f}s")
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass
+class Stack:
+    """One deployment of an environment on a target (``emulator`` or ``aws``)."""
+
+    environment: str = "dev"
+    target: str = "emulator"
+    endpoint_url: str = ""
+    run_id: str = field(default_factory=new_run_id)
+    tf_vars: dict = field(default_factory=dict)
+    workdir: Path | None = None
+    toolchain: Toolchain | None = None
+    retries: int = 2
+    timer: StageTimer = field(default_factory=StageTimer)
+    _outputs: dict | None = None
+    applied: bool = False
+    destroyed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.target not in ("emulator", "aws"):
+            raise ValueError(f"unknown target {self.target!r} (emulator or aws)")
+        if self.target == "emulator" and not self.endpoint_url:
+            raise ValueError("the emulator target needs endpoint_url")
+        self.toolchain = self.toolchain or get_toolchain()
+        if self.workdir is None:
+            self.workdir = Path(tempfile.mkdtemp(prefix=f"stack-{self.run_id}-"))
+        self.tfdir = self.workdir / "environments" / self.environment
+        self.state_path = self.tfdir / "terraform.tfstate"
+
+    # ------------------------------------------------------------------ prepare
+    def prepare(self) -> Stack:
+        """Copy the environment with modules/ and app/ beside it; write the override."""
+        src = ENVIRONMENTS_DIR / self.environment
+        if not src.is_dir():
+            raise StackError(f"no such environment: {src}")
+        ignore = shutil.ignore_patterns(
+            ".terraform", "*.tfstate*", ".terraform.lock.hcl", "__pycache__", "*.pyc", "tests"
+        )
+        shutil.copytree(MODULES_DIR, self.workdir / "modules", ignore=ignore, dirs_exist_ok=True)
+        shutil.copytree(APP_DIR, self.workdir / "app", ignore=ignore, dirs_exist_ok=True)
+        shutil.copytree(src, self.tfdir, ignore=ignore, dirs_exist_ok=True)
+        if self.target == "emulator":
+            (self.tfdir / OVERRIDE_FILE).write_text(
+                emulator_override(self.endpoint_url, self.state_path)
+            )
+        return self
+
+    def variables(self) -> dict:
+        base = {"run_id": self.run_id}
+        if self.target == "emulator":
+            base.update({"operator_cidr": "203.0.113.10/32", "ami_id": EMULATOR_AMI})
+        base.update(self.tf_vars)
+        return base
+
+    def env(self) -> dict[str, str]:
+        env = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+        if self.target == "emulator":
+            env.update(
+                {
+                    "AWS_ACCESS_KEY_ID": "testing",
+                    "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_EC2_METADATA_DISABLED": "true",
+                }
+            )
+            for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
+                env[var] = ""
+        for key, value in self.variables().items():
+            env[f"TF_VAR_{key}"] = value if isinstance(value, str) else json.dumps(value)
+        return env
+
+    # ------------------------------------------------------------------ commands
+    def tf(
+        self, *args: str, check: bool = True, stage: str | None = None
+    ) -> subprocess.CompletedProcess:
+        """Run the CLI in the working copy, retrying known transient errors only."""
+        assert self.toolchain is not None
+        attempt = 0
+        while True:
+            attempt += 1
+            proc = self.toolchain.run(
+                *args, "-no-color", cwd=self.tfdir, env=self.env(), check=False
+            )
+            text = proc.stdout + proc.stderr
+            if proc.returncode in (0, 2) or not check:
+                return proc
+            transient = next((p for p in TRANSIENT_ERRORS if re.search(p, text)), None)
+            if transient and attempt <= self.retries:
+                progress(f"{self.run_id}: transient error /{transient}/, retry {attempt}")
+                time.sleep(2 * attempt)
+                continue
+            raise StackError(
+                f"`{self.toolchain.kind} {' '.join(args)}` failed (exit {proc.returncode}) "
+                f"in {self.tfdir}:\n{text[-6000:]}"
+            )
+
+    def init(self) -> None:
+        with self.timer.stage("init", self.run_id):
+            args = ["init", "-input=false"]
+            if self.target == "aws" and os.environ.get("TF_BACKEND_CONFIG"):
+                args.append(f"-backend-config={os.environ['TF_BACKEND_CONFIG']}")
+            elif self.target == "aws":
+                args.append("-backend=false")
+            self.tf(*args)
+
+    def apply(self) -> None:
+        with self.timer.stage("apply", self.run_id):
+            self.applied = True  # from here on, something may exist: destroy must run
+            self.tf("apply", "-input=false", "-auto-approve")
+            self._outputs = None
+
+    def plan_exitcode(self) -> tuple[int, str]:
+        """``plan -detailed-exitcode``: 0 no changes, 2 changes (returned, not raised)."""
+        with self.timer.stage("plan", self.run_id):
+            proc = self.tf("plan", "-input=false", "-detailed-exitcode")
+            return proc.returncode, proc.stdout
+
+    def plan_json(self) -> dict:
+        with self.timer.stage("plan", self.run_id):
+            planfile = self.workdir / "plan.bin"
+            self.tf("plan", "-input=false", f"-out={planfile}")
+            proc = self.tf("show", "-json", str(planfile))
+            return json.loads(proc.stdout)
+
+    def outputs(self) -> dict:
+        if self._outputs is None:
+            proc = self.tf("output", "-json")
+            raw = json.loads(proc.stdout or "{}")
+            self._outputs = {k: v["value"] for k, v in raw.items()}
+        return self._outputs
+
+    def state_resources(self) -> list[dict]:
+        proc = self.tf("show", "-json")
+        values = json.loads(proc.stdout or "{}").get("values") or {}
+        found: list[dict] = []
+
+        def walk(module: dict) -> None:
+            found.extend(module.get("resources", []))
+            for child in module.get("child_modules", []):
+                walk(child)
+
+        walk(values.get("root_module") or {})
+        return found
+
+    def destroy(self) -> None:
+        if self.destroyed:
+            return
+        with self.timer.stage("destroy", self.run_id):
+            try:
+                self.tf("destroy", "-input=false", "-auto-approve")
+            except Exception:
+                kept = self.keep_state()
+                progress(f"{self.run_id}: DESTROY FAILED; state kept at {kept}")
+                raise
+        self.destroyed = True
+
+    def keep_state(self) -> Path:
+        dest = KEPT_STATE_DIR / self.run_id
+        dest.mkdir(parents=True, exist_ok=True)
+        for path in self.tfdir.glob("terraform.tfstate*"):
+            shutil.copy2(path, dest / path.name)
+        (dest / "README.txt").write_text(
+            f"Destroy failed for run {self.run_id} ({self.target}).\n"
+            f"Working copy: {self.tfdir}\n"
+            f"Retry: cd {self.tfdir} && {self.toolchain.binary if self.toolchain else 'tofu'} destroy\n"
+        )
+        return dest
+
+    def cleanup(self) -> None:
+        if self.workdir and (self.destroyed or not self.applied):
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # ------------------------------------------------------------------ lifecycle
+    @contextlib.contextmanager
+    def lifecycle(self, *, keep: bool = False) -> Iterator[Stack]:
+        """prepare -> init -> apply -> yield -> destroy, destroy registered first.
+
+        ``keep=True`` (or ``KEEP_STACK=1``) skips destroy, for debugging.
+        """
+        keep = keep or os.environ.get("KEEP_STACK") == "1"
+        self.prepare()
+        with _sigterm_as_interrupt():
+            try:
+                self.init()
+                self.apply()
+                yield self
+            finally:
+                if keep and self.applied:
+                    progress(f"{self.run_id}: KEEP_STACK set; not destroying {self.tfdir}")
+                elif self.applied:
+                    self.destroy()
+                    self.cleanup()
+                else:
+                    self.cleanup()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt so ``finally`` blocks (destroy) run."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
