@@ -21,12 +21,12 @@ import signal
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT
+from harness.sweeper import new_run_id
 from harness.toolchain import Toolchain, get_toolchain
 
 # The services the stack talks to; every one is pointed at the emulator.
@@ -58,11 +58,6 @@ TRANSIENT_ERRORS = (
 OVERRIDE_FILE = "zz_emulator_override.tf"
 EMULATOR_AMI = "ami-785db401"  # an Ubuntu image moto ships; the real target looks one up
 KEPT_STATE_DIR = REPO_ROOT / "reports" / "kept-state"
-
-
-def new_run_id(prefix: str = "t") -> str:
-    """Short, lowercase, unique: goes into names and the ``run_id`` tag."""
-    return f"{prefix}{time.strftime('%m%d%H%M')}{uuid.uuid4().hex[:5]}"
 
 
 def emulator_override(endpoint: str, state_path: Path) -> str:

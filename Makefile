@@ -1,0 +1,57 @@
+# Entry points (see README.md). Users and scripts rely on these names.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY      := .venv/bin/python
+PYTEST  := .venv/bin/pytest
+TARGET  ?= emulator
+ENVS    := $(wildcard environments/*)
+PYTEST_ARGS ?=
+OLDER_THAN ?= 6h
+
+export TARGET
+
+.PHONY: help setup toolchain validate fmt unit gate integration test up down sweep bench lint
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: ## virtual environments, Debian packages (MariaDB, sshd, Chromium), offline toolchain
+	./scripts/setup.sh
+
+toolchain: ## find or build the CLI and providers; print versions
+	$(PY) -m harness.toolchain
+
+fmt: ## format HCL in place
+	$(PY) -m harness.validate --fmt
+
+validate: ## fmt -check, then init -backend=false + validate in every environment
+	$(PY) -m harness.validate
+
+lint: ## ruff over the Python code
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check harness
+
+unit: ## pytest tests/unit (no cloud)
+	$(PYTEST) tests/unit -n 2 $(PYTEST_ARGS)
+
+gate: ## the checkov security gate (console, JUnit XML, SARIF under reports/gate)
+	$(PY) -m harness.gate
+
+integration: ## the lifecycle suite; TARGET=emulator (default) or TARGET=aws
+	$(PYTEST) tests/integration -m integration --junitxml=reports/integration-$(TARGET).xml $(PYTEST_ARGS)
+
+test: setup validate lint gate ## everything CI runs: setup, validate, lint, gate, then unit + integration on the emulator
+	$(PYTEST) tests -n 2 --junitxml=reports/tests.xml $(PYTEST_ARGS)
+
+up: ## the whole stack and the app on the emulator, left running for a person
+	$(PY) -m harness.up up
+
+down: ## destroy what `make up` made and stop everything
+	$(PY) -m harness.up down
+
+sweep: ## delete leftovers tagged by the suite older than OLDER_THAN (TARGET=emulator|aws)
+	$(PY) -m harness.sweeper --target $(TARGET) --older-than $(OLDER_THAN)
+
+bench: ## the benchmarks, printing their figures
+	$(PY) bench/run_all.py

@@ -1,0 +1,171 @@
+"""Run the Flask app the way the instance does (gunicorn, env file), and wait until healthy.
+
+On the emulator the app runs locally with the configuration the instance would get:
+bucket and parameter names from the stack outputs, the password read from the
+emulated SSM parameter at start-up, MariaDB in the role of the RDS endpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from harness.emulator import FAKE_CREDENTIALS, MariaDB, MotoServer, _stop_process, _tail
+from harness.net import free_port
+from harness.paths import REPO_ROOT
+
+
+def wait_healthy(
+    url: str,
+    *,
+    timeout: float = 600.0,
+    interval: float = 5.0,
+    max_interval: float = 30.0,
+    request_timeout: float = 5.0,
+    log=print,
+) -> dict:
+    """Poll ``{url}/healthz`` until it answers 200, with bounded retries and backoff.
+
+    Returns the health document. Raises TimeoutError with the last answer seen.
+    Used on AWS (the instance boots and runs user_data first) and locally.
+    """
+    deadline = time.monotonic() + timeout
+    last = "no answer yet"
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            resp = requests.get(f"{url.rstrip('/')}/healthz", timeout=request_timeout)
+            if resp.status_code == 200:
+                return resp.json()
+            last = f"HTTP {resp.status_code}: {resp.text[:200]}"
+        except requests.RequestException as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"{url} not healthy after {timeout:.0f}s ({attempt} tries): {last}")
+        if attempt == 1 or attempt % 5 == 0:
+            log(f"[app] waiting for {url}/healthz: {last}")
+        time.sleep(min(interval * (1.5 ** min(attempt - 1, 6)), max_interval, max(remaining, 0.05)))
+
+
+def app_environment(
+    outputs: dict, *, moto: MotoServer | None, db_host: str, db_port: int
+) -> dict[str, str]:
+    """The variables user_data writes to /etc/filestore/filestore.env, for a local run."""
+    env = {
+        "FILESTORE_BUCKET": outputs["bucket_name"],
+        "AWS_REGION": outputs.get("region", "us-east-1"),
+        "AWS_DEFAULT_REGION": outputs.get("region", "us-east-1"),
+        "FILESTORE_DB_HOST": db_host,
+        "FILESTORE_DB_PORT": str(db_port),
+        "FILESTORE_DB_NAME": outputs["db_name"],
+        "FILESTORE_DB_USER": outputs["db_username"],
+        "FILESTORE_DB_PASSWORD_PARAM": outputs["db_password_parameter"],
+    }
+    if moto is not None:
+        env["FILESTORE_AWS_ENDPOINT_URL"] = moto.url
+        env.update(FAKE_CREDENTIALS)
+    return env
+
+
+def stand_in_database(outputs: dict, moto: MotoServer) -> MariaDB:
+    """A MariaDB playing the RDS instance: same database, user and (SSM) password."""
+    password = moto.client("ssm").get_parameter(
+        Name=outputs["db_password_parameter"], WithDecryption=True
+    )["Parameter"]["Value"]
+    return MariaDB(database=outputs["db_name"], user=outputs["db_username"], password=password)
+
+
+@dataclass
+class AppServer:
+    """gunicorn serving ``app:create_app()`` on a loopback port."""
+
+    env: dict[str, str]
+    host: str = "127.0.0.1"
+    port: int = 0
+    workers: int = 2
+    log_path: Path | None = None
+    _proc: subprocess.Popen | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.port = self.port or free_port(self.host)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _environ(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FILESTORE_")}
+        env.update(self.env)
+        env["PYTHONPATH"] = str(REPO_ROOT)
+        return env
+
+    def init_db(self) -> None:
+        """`flask --app app init-db`, as user_data runs it."""
+        proc = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "init-db"],
+            cwd=REPO_ROOT,
+            env=self._environ(),
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"flask init-db failed:\n{proc.stdout}\n{proc.stderr}")
+
+    def start(self, *, detach: bool = False) -> AppServer:
+        if self.log_path is None:
+            self.log_path = Path(tempfile.mkstemp(prefix="app-", suffix=".log")[1])
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{self.host}:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--timeout",
+            "300",
+        ]
+        conf = REPO_ROOT / "app" / "gunicorn.conf.py"
+        if conf.exists():
+            cmd[3:3] = ["--config", str(conf)]
+        cmd.append("app:create_app()")
+        self._proc = subprocess.Popen(
+            cmd,
+            cwd=REPO_ROOT,
+            env=self._environ(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        try:
+            wait_healthy(self.url, timeout=60, interval=0.2, max_interval=1.0, log=lambda _m: None)
+        except TimeoutError as exc:
+            raise RuntimeError(f"{exc}\n--- app log ---\n{_tail(self.log_path, 40)}") from exc
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def stop(self) -> None:
+        _stop_process(self._proc)
+        self._proc = None
+
+    def __enter__(self) -> AppServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        with contextlib.suppress(Exception):
+            self.stop()

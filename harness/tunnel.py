@@ -1,0 +1,196 @@
+"""SSH tunnels: how the AWS target reaches RDS in its private subnets (through the instance).
+
+:class:`SSHTunnel` forwards a local loopback port to ``remote_host:remote_port`` as seen
+from the SSH server. :class:`LocalSSHD` is a throwaway OpenSSH server on a loopback port,
+used by the tests to exercise the tunnel code for real without a cloud.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.emulator import _stop_process, _tail
+from harness.net import free_port, port_open, wait_until
+
+
+def generate_keypair(directory: Path, name: str = "id_ed25519") -> tuple[Path, str]:
+    """A new ed25519 key pair; returns (private key path, public key text)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    key = directory / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "filestore-test", "-f", str(key)],
+        check=True,
+    )
+    return key, (directory / f"{name}.pub").read_text().strip()
+
+
+@dataclass
+class SSHTunnel:
+    host: str
+    user: str
+    key_path: Path
+    remote_host: str
+    remote_port: int
+    ssh_port: int = 22
+    local_port: int = 0
+    connect_timeout: float = 180.0
+    _proc: subprocess.Popen | None = field(default=None, repr=False)
+    _log: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.local_port = self.local_port or free_port()
+
+    def command(self) -> list[str]:
+        known_hosts = Path(tempfile.gettempdir()) / f"filestore-known-hosts-{os.getpid()}"
+        return [
+            "ssh",
+            "-N",
+            "-i",
+            str(self.key_path),
+            "-p",
+            str(self.ssh_port),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "ExitOnForwardFailure=yes",
+            "-o",
+            "StrictHostKeyChecking=accept-new",
+            "-o",
+            f"UserKnownHostsFile={known_hosts}",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "ServerAliveInterval=15",
+            "-L",
+            f"127.0.0.1:{self.local_port}:{self.remote_host}:{self.remote_port}",
+            f"{self.user}@{self.host}",
+        ]
+
+    def start(self) -> SSHTunnel:
+        """Start ssh; retried (bounded) while the server is not accepting yet."""
+        deadline = time.monotonic() + self.connect_timeout
+        attempt = 0
+        while True:
+            attempt += 1
+            self._log = Path(tempfile.mkstemp(prefix="ssh-tunnel-", suffix=".log")[1])
+            with open(self._log, "ab") as log:
+                self._proc = subprocess.Popen(
+                    self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            try:
+                wait_until(
+                    lambda: port_open("127.0.0.1", self.local_port),
+                    timeout=20,
+                    what=f"tunnel 127.0.0.1:{self.local_port}",
+                    alive=self._died,
+                )
+                return self
+            except (RuntimeError, TimeoutError) as exc:
+                self.stop()
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"SSH tunnel failed after {attempt} tries: {exc}") from exc
+                time.sleep(min(5 * attempt, 20))
+
+    def _died(self) -> str | None:
+        if self._proc is not None and self._proc.poll() is not None:
+            return f"ssh exited with {self._proc.returncode}: {_tail(self._log, 5)}"
+        return None
+
+    def stop(self) -> None:
+        _stop_process(self._proc)
+        self._proc = None
+
+    def __enter__(self) -> SSHTunnel:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+@dataclass
+class LocalSSHD:
+    """An OpenSSH server on a loopback port that accepts one generated key."""
+
+    port: int = 0
+    workdir: Path | None = None
+    user: str = field(default_factory=getpass.getuser)
+    _proc: subprocess.Popen | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.port = self.port or free_port()
+
+    def start(self) -> LocalSSHD:
+        sshd = shutil.which("sshd", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
+        if not sshd:
+            raise RuntimeError(
+                "sshd not found: run `make setup` (installs Debian's openssh-server)"
+            )
+        self.workdir = self.workdir or Path(tempfile.mkdtemp(prefix="sshd-"))
+        os.chmod(self.workdir, 0o700)
+        host_key, _ = generate_keypair(self.workdir, "host_key")
+        self.client_key, public = generate_keypair(self.workdir, "client_key")
+        auth = self.workdir / "authorized_keys"
+        auth.write_text(public + "\n")
+        os.chmod(auth, 0o600)
+        Path("/run/sshd").mkdir(parents=True, exist_ok=True)  # privilege-separation dir
+        config = self.workdir / "sshd_config"
+        config.write_text(
+            "\n".join(
+                [
+                    f"Port {self.port}",
+                    "ListenAddress 127.0.0.1",
+                    f"HostKey {host_key}",
+                    f"AuthorizedKeysFile {auth}",
+                    f"PidFile {self.workdir / 'sshd.pid'}",
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    "PubkeyAuthentication yes",
+                    "PermitRootLogin prohibit-password",
+                    "StrictModes no",
+                    "UsePAM no",
+                    "AllowTcpForwarding yes",
+                    "X11Forwarding no",
+                    "LogLevel VERBOSE",
+                    "",
+                ]
+            )
+        )
+        self._log = self.workdir / "sshd.log"
+        self._proc = subprocess.Popen(
+            [sshd, "-D", "-e", "-f", str(config)],
+            stdout=open(self._log, "ab"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_until(
+            lambda: port_open("127.0.0.1", self.port),
+            timeout=15,
+            what=f"sshd on port {self.port}",
+            alive=lambda: (
+                f"sshd exited: {_tail(self._log)}"
+                if self._proc and self._proc.poll() is not None
+                else None
+            ),
+        )
+        return self
+
+    def stop(self) -> None:
+        _stop_process(self._proc)
+        self._proc = None
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> LocalSSHD:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

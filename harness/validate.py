@@ -1,0 +1,65 @@
+"""`make validate`: ``fmt -check -recursive``, then ``init -backend=false`` + ``validate``
+in every environment (offline with the built toolchain).
+
+    python -m harness.validate          # check
+    python -m harness.validate --fmt    # rewrite formatting in place
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from harness.paths import ENVIRONMENTS_DIR, REPO_ROOT
+from harness.toolchain import get_toolchain
+
+HCL_DIRS = ("modules", "environments")
+
+
+def environments() -> list[str]:
+    return sorted(p.name for p in ENVIRONMENTS_DIR.iterdir() if (p / "versions.tf").exists())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fmt", action="store_true", help="rewrite formatting instead of checking")
+    args = parser.parse_args(argv)
+    tc = get_toolchain()
+    print(f"[validate] {tc.version_line()}")
+    failed = False
+
+    for d in HCL_DIRS:
+        fmt_args = (
+            ["fmt", "-recursive", d] if args.fmt else ["fmt", "-check", "-recursive", "-diff", d]
+        )
+        proc = tc.run(*fmt_args, cwd=REPO_ROOT, check=False)
+        if proc.returncode != 0:
+            failed = True
+            print(
+                f"[validate] fmt: {d} is not formatted (run `make fmt`):\n{proc.stdout}{proc.stderr}"
+            )
+        else:
+            print(f"[validate] fmt {d}: ok")
+    if args.fmt:
+        return 0
+
+    for env in environments():
+        t0 = time.monotonic()
+        cwd = ENVIRONMENTS_DIR / env
+        for step in (
+            ["init", "-backend=false", "-input=false", "-no-color"],
+            ["validate", "-no-color"],
+        ):
+            proc = tc.run(*step, cwd=cwd, check=False)
+            if proc.returncode != 0:
+                failed = True
+                print(f"[validate] {env}: `{' '.join(step)}` failed:\n{proc.stdout}{proc.stderr}")
+                break
+        else:
+            print(f"[validate] {env}: ok ({time.monotonic() - t0:.1f}s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
