@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 RUN_ID_TAG = "run_id"
 PROJECT_TAG = "Project"
@@ -140,24 +140,44 @@ class Inventory:
                 if match(tags):
                     yield item[key], tags.get(RUN_ID_TAG, "")
 
-        for sg in ec2.describe_security_groups()["SecurityGroups"]:
-            tags = _tags(sg.get("Tags"))
-            if sg.get("GroupName") == "default" or not match(tags):
-                continue
+        groups = [
+            sg
+            for sg in ec2.describe_security_groups()["SecurityGroups"]
+            if sg.get("GroupName") != "default" and match(_tags(sg.get("Tags")))
+        ]
+        revoked: list[bool] = []
+
+        def revoke_all() -> None:
+            # groups may reference each other: every rule goes before any group does
+            if revoked:
+                return
+            for sg in groups:
+                with contextlib.suppress(ClientError):
+                    if sg.get("IpPermissions"):
+                        ec2.revoke_security_group_ingress(
+                            GroupId=sg["GroupId"], IpPermissions=sg["IpPermissions"]
+                        )
+                with contextlib.suppress(ClientError):
+                    if sg.get("IpPermissionsEgress"):
+                        ec2.revoke_security_group_egress(
+                            GroupId=sg["GroupId"], IpPermissions=sg["IpPermissionsEgress"]
+                        )
+            revoked.append(True)
+
+        for sg in groups:
 
             def delete(sg=sg):
-                if sg.get("IpPermissions"):
-                    ec2.revoke_security_group_ingress(
-                        GroupId=sg["GroupId"], IpPermissions=sg["IpPermissions"]
-                    )
-                if sg.get("IpPermissionsEgress"):
-                    ec2.revoke_security_group_egress(
-                        GroupId=sg["GroupId"], IpPermissions=sg["IpPermissionsEgress"]
-                    )
+                revoke_all()
                 ec2.delete_security_group(GroupId=sg["GroupId"])
 
             out.append(
-                Found("ec2:security-group", sg["GroupId"], tags.get(RUN_ID_TAG, ""), delete, 60)
+                Found(
+                    "ec2:security-group",
+                    sg["GroupId"],
+                    _tags(sg.get("Tags")).get(RUN_ID_TAG, ""),
+                    delete,
+                    60,
+                )
             )
         for sid, rid in tagged(ec2.describe_subnets()["Subnets"], "SubnetId"):
             out.append(
@@ -334,16 +354,28 @@ class Inventory:
                     )
         return out
 
+    def _profile_tags(self, prof: dict) -> dict[str, str]:
+        """Tags of an instance profile; an emulator without the API falls back to its role's."""
+        if prof.get("Tags"):
+            return _tags(prof["Tags"])
+        iam = self.client("iam")
+        try:
+            return _tags(
+                iam.list_instance_profile_tags(InstanceProfileName=prof["InstanceProfileName"])[
+                    "Tags"
+                ]
+            )
+        except (ClientError, BotoCoreError):
+            for role in prof.get("Roles", []):
+                return _tags(iam.list_role_tags(RoleName=role["RoleName"])["Tags"])
+        return {}
+
     def _iam(self, match) -> list[Found]:
         iam = self.client("iam")
         out = []
         for page in iam.get_paginator("list_instance_profiles").paginate():
             for prof in page["InstanceProfiles"]:
-                tags = _tags(
-                    iam.list_instance_profile_tags(InstanceProfileName=prof["InstanceProfileName"])[
-                        "Tags"
-                    ]
-                )
+                tags = self._profile_tags(prof)
                 if not match(tags):
                     continue
 
