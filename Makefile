@@ -38,8 +38,10 @@ unit: ## pytest tests/unit (no cloud)
 gate: ## the checkov security gate (console, JUnit XML, SARIF under reports/gate)
 	$(PY) -m harness.gate
 
+INTEGRATION_MARKS := $(if $(filter aws,$(TARGET)),integration and not emulator_only,integration)
+
 integration: ## the lifecycle suite; TARGET=emulator (default) or TARGET=aws
-	$(PYTEST) tests/integration -m integration --junitxml=reports/integration-$(TARGET).xml $(PYTEST_ARGS)
+	$(PYTEST) tests/integration -m "$(INTEGRATION_MARKS)" --junitxml=reports/integration-$(TARGET).xml $(PYTEST_ARGS)
 
 test: setup validate lint gate ## everything CI runs: setup, validate, lint, gate, then unit + integration on the emulator
 	$(PYTEST) tests -n 2 --junitxml=reports/tests.xml $(PYTEST_ARGS)

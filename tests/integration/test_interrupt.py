@@ -12,13 +12,11 @@ import pytest
 from harness.paths import REPO_ROOT
 from harness.sweeper import Inventory, new_run_id
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.emulator_only]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_interrupt_during_apply_leaves_nothing(target, moto, sig):
-    if target != "emulator":
-        pytest.fail("the interruption test runs on the emulator only; run it with TARGET=emulator")
+def test_interrupt_during_apply_leaves_nothing(moto, sig):
     run_id = new_run_id("k")
     inventory = Inventory(endpoint_url=moto.url)
     proc = subprocess.Popen(

@@ -11,7 +11,7 @@ import pytest
 from harness.stack import OVERRIDE_FILE, emulator_override
 from harness.sweeper import new_run_id
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.emulator_only]
 
 PROOF = Path(__file__).parent / "proof"
 
