@@ -1,0 +1,1 @@
+"""Blueprints: ``web`` (HTML pages), ``api`` (JSON under /api) and ``health``."""
