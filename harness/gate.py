@@ -17,8 +17,9 @@ reports in ``<out>/<name>/``; the gate merges them into ``<out>/results_cli.txt`
 ``results_json.json`` (a list of checkov reports).
 
 Exit status: 0 when every enforced check passed; 1 when a check failed, a file
-could not be parsed or a custom check could not be loaded; 2 when the gate
-itself could not run (no checkov: ``make setup``; a bad baseline).
+could not be parsed, a custom check could not be loaded or a scan found nothing
+to check; 2 when the gate itself could not run (no checkov: ``make setup``; a
+bad baseline).
 
 Checkov lives in its own virtual environment (``.venv-checkov``, from
 ``policies/requirements.txt``): it pins an old boto3 and ships a package named
@@ -313,8 +314,13 @@ class ScanResult:
     version: str = ""
 
     @property
+    def empty(self) -> bool:
+        return not (self.passed or self.failed or self.skipped)
+
+    @property
     def ok(self) -> bool:
-        return not (self.failed or self.parsing_errors or self.load_errors)
+        """Every enforced check passed -- and something was checked at all."""
+        return not (self.empty or self.failed or self.parsing_errors or self.load_errors)
 
     def results_for(self, check_id: str) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -486,6 +492,8 @@ def summarize(result: ScanResult, title: str) -> list[str]:
     for rec in result.skipped:
         reason = (rec.get("check_result") or {}).get("suppress_comment", "")
         lines.append(f"  skipped inline {rec['check_id']} {rec.get('resource', '?')}: {reason}")
+    if result.empty:
+        lines.append("  NOTHING WAS CHECKED: no Terraform resources found (wrong directory?)")
     lines.extend(f"  PARSING ERROR {err}" for err in result.parsing_errors)
     lines.extend(f"  CUSTOM CHECK NOT LOADED: {err}" for err in result.load_errors)
     return lines

@@ -95,6 +95,11 @@ CASES: list[tuple[str, str]] = [
 BUILTIN_GAPS: list[tuple[str, str]] = [
     ("s3_public_access_block_partial", "CKV2_AWS_6"),  # looks at two of the four switches
     ("s3_encryption_missing", "CKV_AWS_19"),  # no SSE configuration passes
+    ("s3_ownership_missing", "CKV2_AWS_65"),  # judges ownership controls that exist only
+    ("sg_world_all_ipv6_vpc_rule", "CKV_AWS_277"),  # "-1" from ::/0 goes unseen
+    ("sg_db_port_cidr", "CKV_AWS_24"),  # MySQL from a private CIDR: nothing objects
+    ("iam_service_wildcard_document", "CKV_AWS_49"),  # "s3:*" is not "*"
+    ("iam_s3_all_buckets_arn", "CKV_AWS_356"),  # arn:aws:s3:::*/* is not "*"
     ("sg_world_inline_ingress", "CKV_AWS_24"),  # 8080 open to the world: no built-in objects
     ("ec2_user_data_template", "CKV_AWS_46"),  # a key in a templatefile() is invisible
     ("ec2_user_data_template_var", "CKV_AWS_46"),

@@ -224,3 +224,34 @@ def test_real_stack_passes_the_gate(tmp_path):
     assert result.ok, "\n".join(
         line for scan in scans for line in gate.summarize(scan.result, scan.title)
     )
+
+
+# ---------------------------------------------------------------- packaging
+
+
+def test_gate_module_is_stdlib_only():
+    """The main venv imports harness.gate; checkov's dependencies must stay in .venv-checkov."""
+    import ast
+
+    tree = ast.parse(Path(gate.__file__).read_text(encoding="utf-8"))
+    imported = {
+        (node.module or "").split(".")[0]
+        if isinstance(node, ast.ImportFrom)
+        else alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    assert imported - set(sys.stdlib_module_names) - {"__future__"} == set()
+
+
+def test_checkov_is_pinned_for_its_own_venv():
+    lines = (gate.POLICIES_DIR / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    pins = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    assert pins == ["checkov==3.3.30"]
+
+
+def test_a_scan_that_checks_nothing_fails():
+    empty = gate.ScanResult(command=[], returncode=0, duration=0.1, out_dir=None)
+    assert empty.empty and not empty.ok
+    assert any("NOTHING WAS CHECKED" in line for line in gate.summarize(empty, "x"))
