@@ -495,7 +495,7 @@ def summarize(result: ScanResult, title: str) -> list[str]:
     if result.empty:
         lines.append("  NOTHING WAS CHECKED: no Terraform resources found (wrong directory?)")
     lines.extend(f"  PARSING ERROR {err}" for err in result.parsing_errors)
-    lines.extend(f"  CUSTOM CHECK NOT LOADED: {err}" for err in result.load_errors)
+    lines.extend(f"  CHECK NOT LOADED OR CRASHED: {err}" for err in result.load_errors)
     return lines
 
 

@@ -37,7 +37,8 @@ def require_checkov() -> Path:
     try:
         return gate.checkov_bin()
     except gate.GateError as exc:
-        pytest.fail(f"the policy tests need checkov: {exc}", pytrace=False)
+        message = str(exc)
+    pytest.fail(f"the policy tests need checkov: {message}", pytrace=False)
 
 
 def _tree_digest(*roots: Path, extra: tuple[str, ...] = ()) -> str:

@@ -21,8 +21,10 @@ REPORTS = ("results_cli.txt", "results_junitxml.xml", "results_sarif.sarif", "re
 def _require_checkov() -> None:
     try:
         gate.checkov_bin()
+        return
     except gate.GateError as exc:
-        pytest.fail(f"the gate tests need checkov: {exc}", pytrace=False)
+        message = str(exc)
+    pytest.fail(f"the gate tests need checkov: {message}", pytrace=False)
 
 
 # ---------------------------------------------------------------- baseline
@@ -199,15 +201,75 @@ def test_gate_cli_fails_an_insecure_stack_and_scans_a_plan(tmp_path):
     assert proc.stdout.rstrip().endswith("gate: FAILED")
 
 
-def test_gate_passes_a_clean_configuration(tmp_path, capsys):
-    _require_checkov()
-    rc = gate.main(
-        ["--dirs", str(FIXTURES / "ec2_imdsv1" / "secure"), "--out", str(tmp_path), "--quiet"]
+FAKE_CHECKOV = r"""#!{python}
+# A stand-in for checkov: writes the four reports the gate asks for, from $FAKE_RESULT.
+import json, os, sys
+args = sys.argv[1:]
+out = args[args.index("--output-file-path") + 1]
+os.makedirs(out, exist_ok=True)
+mode = os.environ.get("FAKE_RESULT", "pass")
+record = {{"check_id": "CKV_FS_9", "check_name": "RDS database is not publicly accessible",
+          "resource": "aws_db_instance.this", "file_path": "/main.tf", "repo_file_path": "/x/main.tf",
+          "file_line_range": [1, 9], "details": []}}
+results = {{"passed_checks": [record] if mode != "fail" else [], "failed_checks": [record] if mode == "fail" else [],
+           "skipped_checks": [], "parsing_errors": ["/x/broken.tf"] if mode == "parse" else []}}
+if mode == "empty":
+    results["passed_checks"] = []
+json.dump({{"check_type": "terraform", "results": results, "summary": {{"checkov_version": "fake"}}}},
+          open(os.path.join(out, "results_json.json"), "w"))
+open(os.path.join(out, "results_cli.txt"), "w").write("fake checkov report\n")
+open(os.path.join(out, "results_sarif.sarif"), "w").write(json.dumps({{"version": "2.1.0", "runs": [{{"results": []}}]}}))
+open(os.path.join(out, "results_junitxml.xml"), "w").write(
+    '<?xml version="1.0" ?><testsuites><testsuite name="terraform scan" tests="1" failures="0"/></testsuites>')
+if mode == "noload":
+    print("ERROR: Cannot load external check 'fs_broken' from policies/checks/fs_broken.py", file=sys.stderr)
+sys.exit(1 if mode == "fail" else 0)
+"""
+
+
+@pytest.fixture
+def fake_checkov(tmp_path, monkeypatch):
+    script = tmp_path / "fake-checkov"
+    script.write_text(FAKE_CHECKOV.format(python=sys.executable))
+    script.chmod(0o755)
+    monkeypatch.setenv("CHECKOV_BIN", str(script))
+    return script
+
+
+@pytest.mark.parametrize(
+    ("mode", "rc", "message"),
+    [
+        ("pass", 0, "gate: PASSED"),
+        ("fail", 1, "FAILED CKV_FS_9 aws_db_instance.this at x/main.tf:1"),
+        ("parse", 1, "PARSING ERROR /x/broken.tf"),
+        ("noload", 1, "CHECK NOT LOADED OR CRASHED: Cannot load external check 'fs_broken'"),
+        ("empty", 1, "NOTHING WAS CHECKED"),
+    ],
+)
+def test_gate_verdict_and_merged_reports(
+    fake_checkov, tmp_path, capsys, monkeypatch, mode, rc, message
+):
+    monkeypatch.setenv("FAKE_RESULT", mode)
+    out = tmp_path / "gate"
+    code = gate.main(
+        [
+            "--dirs",
+            str(FIXTURES / "rds_public" / "secure"),
+            str(FIXTURES / "rds_public" / "insecure"),
+            "--out",
+            str(out),
+        ]
     )
-    out = capsys.readouterr().out
-    assert rc == 0, out
-    assert out.rstrip().endswith("gate: PASSED")
-    _assert_reports(tmp_path)
+    printed = capsys.readouterr().out
+    assert code == rc, printed
+    assert message in printed
+    assert printed.rstrip().endswith("gate: PASSED" if rc == 0 else "gate: FAILED")
+    sarif = _assert_reports(out)
+    assert len(sarif["runs"]) == 2, "one SARIF run per scanned directory"
+    junit = ET.parse(out / "results_junitxml.xml").getroot()
+    assert len(junit.findall("testsuite")) == 2 and junit.get("tests") == "2"
+    assert len(json.loads((out / "results_json.json").read_text())) == 2
+    assert (out / "results_cli.txt").read_text().count("fake checkov report") == 2
 
 
 # ---------------------------------------------------------------- the real stack
