@@ -40,7 +40,8 @@ def s3_key_for(filename: str) -> str:
     return filename
 
 
-def _validated(name: str | None) -> str:
+def validated_name(name: str | None) -> str:
+    """The NFC name, or a 400 naming what is wrong with it."""
     try:
         return validate_filename(name)
     except InvalidFilename as exc:
@@ -57,7 +58,7 @@ def receive_upload() -> db.Upload:
         raise BadRequest(str(exc)) from exc
     if part.filename == "":
         raise BadRequest("no file selected")
-    filename = _validated(part.filename)
+    filename = validated_name(part.filename)
     try:
         if part.at_eof():
             raise BadRequest("the file is empty; nothing to store")
@@ -147,7 +148,7 @@ def _validated_version(version_id: str | None) -> str | None:
 
 def send_upload(raw_name: str, version_id: str | None = None) -> Response:
     """Stream the newest upload of ``raw_name`` (or that version) from S3."""
-    filename = _validated(raw_name)
+    filename = validated_name(raw_name)
     version_id = _validated_version(version_id)
     try:
         row = db.find_upload(filename, version_id)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from app import db
 from app.errors import DependencyUnavailable
-from app.uploads import _validated, receive_upload, send_upload
+from app.uploads import receive_upload, send_upload, validated_name
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -29,7 +29,7 @@ def list_files():
         raise BadRequest(f"limit must be an integer between 1 and {MAX_LIST}")
     limit = int(raw_limit)
     name = request.args.get("filename")
-    name = _validated(name) if name is not None else None
+    name = validated_name(name) if name is not None else None
     try:
         rows = db.recent_uploads(limit=limit, filename=name)
     except db.DatabaseUnavailable as exc:
@@ -43,7 +43,6 @@ def create_file():
     response = jsonify(file_json(upload))
     response.status_code = 201
     response.headers["Location"] = file_json(upload)["url"]
-    current_app.logger.debug("created %s", upload.filename)
     return response
 
 
