@@ -54,6 +54,8 @@ module "artifacts" {
 
 module "database" {
   source = "../../modules/database"
+  #checkov:skip=CKV_AWS_157:dev is single-AZ (free tier); prod is Multi-AZ
+  #checkov:skip=CKV_AWS_293:dev is torn down by the tests; prod has deletion protection
 
   name_prefix             = local.name_prefix
   subnet_ids              = module.network.private_subnet_ids
@@ -70,6 +72,7 @@ module "database" {
   skip_final_snapshot     = true
   backup_retention_period = 1
   apply_immediately       = true
+  log_retention_days      = var.log_retention_days
 }
 
 module "iam" {

@@ -8,11 +8,6 @@ output "bucket_name" {
   value       = module.storage.bucket_name
 }
 
-output "artifact_bucket_name" {
-  description = "S3 bucket holding the app's files that the web server installs at boot."
-  value       = module.artifacts.bucket_name
-}
-
 output "db_endpoint" {
   description = "Database endpoint, \"host:port\"."
   value       = module.database.endpoint
@@ -51,11 +46,6 @@ output "instance_id" {
 output "instance_public_ip" {
   description = "Public IPv4 address of the web server."
   value       = module.compute.public_ip
-}
-
-output "user_data_size_bytes" {
-  description = "Length of the web server's gzip+base64 user_data (the decoded payload must stay within 16 KiB)."
-  value       = module.compute.user_data_size_bytes
 }
 
 output "vpc_id" {

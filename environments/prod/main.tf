@@ -73,6 +73,7 @@ module "database" {
   backup_retention_period         = var.db_backup_retention_period
   apply_immediately               = false
   enabled_cloudwatch_logs_exports = ["error", "slowquery"]
+  log_retention_days              = var.log_retention_days
 }
 
 module "iam" {

@@ -63,6 +63,16 @@ locals {
   })
   app_environment_file = join("\n", [for k in sort(keys(local.app_environment)) : "${k}=\"${local.app_environment[k]}\""])
 
+  # gunicorn serves 'app:create_app()' from /opt/filestore with the app's own
+  # gunicorn.conf.py when it ships one; the bind address always comes from here.
+  gunicorn_args = join(" ", concat(
+    contains(local.app_file_paths, "gunicorn.conf.py")
+    ? ["--config", "/opt/filestore/app/gunicorn.conf.py"]
+    : ["--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--error-logfile", "-"],
+    ["--bind", "0.0.0.0:${var.app_port}"],
+    var.gunicorn_workers == null ? [] : ["--workers", tostring(var.gunicorn_workers)],
+  ))
+
   cloudwatch_agent_config = jsonencode({
     agent = {
       run_as_user = "cwagent"
@@ -109,7 +119,7 @@ locals {
     app_requirements             = file("${var.app_source_dir}/requirements.txt")
     app_environment_file         = local.app_environment_file
     app_port                     = var.app_port
-    gunicorn_workers             = var.gunicorn_workers
+    gunicorn_args                = local.gunicorn_args
     install_cloudwatch_agent     = var.install_cloudwatch_agent
     cloudwatch_agent_package_url = var.cloudwatch_agent_package_url
     cloudwatch_agent_config      = local.cloudwatch_agent_config
@@ -135,6 +145,7 @@ resource "aws_s3_object" "app" {
 }
 
 resource "aws_instance" "this" {
+  #checkov:skip=CKV_AWS_88:the web server answers HTTP on its own public address (no load balancer in this design)
   ami                         = local.ami_id
   instance_type               = var.instance_type
   subnet_id                   = var.subnet_id

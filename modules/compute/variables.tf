@@ -204,14 +204,13 @@ variable "app_port" {
 }
 
 variable "gunicorn_workers" {
-  description = "Number of gunicorn worker processes (each runs 4 threads)."
+  description = "Number of gunicorn worker processes. null: the app's gunicorn.conf.py decides (or gunicorn's default without one)."
   type        = number
-  default     = 2
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = var.gunicorn_workers >= 1 && var.gunicorn_workers <= 32 && floor(var.gunicorn_workers) == var.gunicorn_workers
-    error_message = "gunicorn_workers must be a whole number between 1 and 32."
+    condition     = var.gunicorn_workers == null || try(var.gunicorn_workers >= 1 && var.gunicorn_workers <= 32 && floor(var.gunicorn_workers) == var.gunicorn_workers, false)
+    error_message = "gunicorn_workers must be a whole number between 1 and 32, or null."
   }
 }
 

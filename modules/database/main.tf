@@ -44,6 +44,18 @@ resource "random_id" "final_snapshot" {
   }
 }
 
+# RDS would create these log groups itself on first export and never delete
+# them; created here, they get a retention and are destroyed with the stack.
+resource "aws_cloudwatch_log_group" "exports" {
+  for_each = toset(var.enabled_cloudwatch_logs_exports)
+
+  name              = "/aws/rds/instance/${local.identifier}/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+
+  tags = merge(var.tags, { Name = "/aws/rds/instance/${local.identifier}/${each.key}" })
+}
+
 resource "aws_db_instance" "this" {
   identifier     = local.identifier
   engine         = "mysql"
@@ -83,4 +95,6 @@ resource "aws_db_instance" "this" {
   apply_immediately          = var.apply_immediately
 
   tags = merge(var.tags, { Name = local.identifier })
+
+  depends_on = [aws_cloudwatch_log_group.exports]
 }

@@ -52,3 +52,8 @@ output "subnet_group_name" {
   description = "Name of the DB subnet group."
   value       = aws_db_subnet_group.this.name
 }
+
+output "log_group_names" {
+  description = "Names of the CloudWatch log groups receiving the exported database logs."
+  value       = [for g in aws_cloudwatch_log_group.exports : g.name]
+}

@@ -216,15 +216,33 @@ variable "iam_database_authentication_enabled" {
 }
 
 variable "enabled_cloudwatch_logs_exports" {
-  description = "MySQL logs exported to CloudWatch Logs (any of audit, error, general, iam-db-auth-error, slowquery). RDS creates the log groups and does not delete them with the instance."
+  description = "MySQL logs exported to CloudWatch Logs (any of audit, error, general, iam-db-auth-error, slowquery). The module creates their log groups, so they go away with the stack."
   type        = list(string)
-  default     = []
+  default     = ["error", "slowquery"]
   nullable    = false
 
   validation {
     condition     = alltrue([for l in var.enabled_cloudwatch_logs_exports : contains(["audit", "error", "general", "iam-db-auth-error", "slowquery"], l)])
     error_message = "enabled_cloudwatch_logs_exports may only contain audit, error, general, iam-db-auth-error, slowquery."
   }
+}
+
+variable "log_retention_days" {
+  description = "Days the exported database logs are kept (one of the values CloudWatch Logs accepts)."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key ARN encrypting the exported logs' log groups. null: CloudWatch Logs' default encryption."
+  type        = string
+  default     = null
 }
 
 variable "parameter_group_name" {

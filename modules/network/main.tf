@@ -56,6 +56,7 @@ resource "aws_internet_gateway" "this" {
 # --------------------------------------------------------------------- public
 
 resource "aws_subnet" "public" {
+  #checkov:skip=CKV_AWS_130:the public subnet exists to give the web server a public address
   vpc_id                  = aws_vpc.this.id
   cidr_block              = local.public_subnet_cidr
   availability_zone       = local.azs[0]

@@ -70,7 +70,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   bucket = aws_s3_bucket.this.id
 
   rule {
-    id     = "abort-incomplete-multipart-uploads"
+    id     = "housekeeping"
     status = "Enabled"
 
     filter {}
@@ -78,19 +78,12 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     abort_incomplete_multipart_upload {
       days_after_initiation = var.abort_incomplete_multipart_upload_days
     }
-  }
 
-  dynamic "rule" {
-    for_each = var.noncurrent_version_expiration_days == null ? [] : [var.noncurrent_version_expiration_days]
+    dynamic "noncurrent_version_expiration" {
+      for_each = var.noncurrent_version_expiration_days == null ? [] : [var.noncurrent_version_expiration_days]
 
-    content {
-      id     = "expire-noncurrent-versions"
-      status = "Enabled"
-
-      filter {}
-
-      noncurrent_version_expiration {
-        noncurrent_days = rule.value
+      content {
+        noncurrent_days = noncurrent_version_expiration.value
       }
     }
   }
