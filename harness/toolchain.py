@@ -3,14 +3,16 @@
 Order of preference:
 
 1. ``TF_BINARY`` (``tofu``, ``terraform`` or a path) when set;
-2. ``tofu`` or ``terraform`` on ``PATH`` (users with internet keep their normal ``init``);
-3. otherwise OpenTofu and every provider pinned in ``toolchain.toml``, built once from the Go
+2. the built toolchain below, when it is already in the cache;
+3. ``tofu`` or ``terraform`` on ``PATH`` when a public registry is reachable (users with
+   internet keep their normal ``init``);
+4. otherwise OpenTofu and every provider pinned in ``toolchain.toml``, built once from the Go
    module proxy into a cache outside the repo, keyed by the pins and the Go version. A CLI
    configuration file with a ``filesystem_mirror`` for both the ``registry.opentofu.org``
    and ``registry.terraform.io`` addresses makes ``init`` work offline with no change to
    the HCL; ``init`` writes a lock file whose hashes later inits verify.
 
-``FILESTORE_TOOLCHAIN=build`` skips steps 1-2 and always uses the built toolchain.
+``FILESTORE_TOOLCHAIN=build`` always uses the built toolchain; ``=path`` always the CLI on PATH.
 
     python -m harness.toolchain          # ensure, then print the CLI version and providers
     python -m harness.toolchain --env    # print shell exports (TF_CLI_CONFIG_FILE, PATH)
@@ -165,18 +167,43 @@ def find_installed() -> Toolchain | None:
     return None
 
 
+def registry_reachable(timeout: float = 3.0) -> bool:
+    """Can this machine reach a public provider registry (so a PATH CLI can ``init``)?"""
+    import socket
+
+    for host in MIRROR_HOSTS:
+        try:
+            with socket.create_connection((host, 443), timeout=timeout):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def get_toolchain(build: bool = True) -> Toolchain:
-    """The toolchain the suite uses (see module docstring for the order)."""
-    if os.environ.get("FILESTORE_TOOLCHAIN", "") != "build":
+    """The toolchain the suite uses.
+
+    ``TF_BINARY`` wins. ``FILESTORE_TOOLCHAIN=build`` or ``=path`` forces one source.
+    Otherwise (auto): the built toolchain when it is in the cache; else a ``tofu`` or
+    ``terraform`` from ``PATH`` when a public registry is reachable (its normal ``init``);
+    else build OpenTofu and the providers (offline machines).
+    """
+    mode = os.environ.get("FILESTORE_TOOLCHAIN", "auto")
+    if os.environ.get("TF_BINARY", "").strip() or mode == "path":
         installed = find_installed()
-        if installed is not None:
-            return installed
+        if installed is None:
+            raise RuntimeError("FILESTORE_TOOLCHAIN=path but no tofu/terraform is on PATH")
+        return installed
     builder = Builder()
     if builder.complete():
         return builder.toolchain()
+    if mode != "build":
+        installed = find_installed()
+        if installed is not None and registry_reachable():
+            return installed
     if not build:
         raise RuntimeError(
-            "no tofu/terraform on PATH and the offline toolchain is not built: run `make toolchain`"
+            "the offline toolchain is not built and no registry is reachable: run `make toolchain`"
         )
     return builder.build()
 
