@@ -60,8 +60,16 @@ EMULATOR_AMI = "ami-785db401"  # an Ubuntu image moto ships; the real target loo
 KEPT_STATE_DIR = REPO_ROOT / "reports" / "kept-state"
 
 
+# The AWS SDK sends S3 Control requests (provider 6.x reads bucket tags through it) to
+# ``{account_id}.{endpoint host}``: a name, not an IP, so `make setup` maps
+# ``123456789012.localhost`` (moto's default account) to 127.0.0.1 in /etc/hosts.
+EMULATOR_ACCOUNT_ID = "123456789012"
+
+
 def emulator_override(endpoint: str, state_path: Path) -> str:
-    endpoints = "\n".join(f'    {svc:<14} = "{endpoint}"' for svc in EMULATED_SERVICES)
+    entries = {svc: endpoint for svc in EMULATED_SERVICES}
+    entries["s3control"] = endpoint.replace("127.0.0.1", "localhost")
+    endpoints = "\n".join(f'    {svc:<14} = "{url}"' for svc, url in sorted(entries.items()))
     return f"""# Written by harness/stack.py: points the aws provider at the emulator ({endpoint}).
 provider "aws" {{
   access_key                  = "testing"

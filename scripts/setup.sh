@@ -24,6 +24,14 @@ if ((${#missing[@]})); then
   $SUDO systemctl disable --now mariadb ssh >/dev/null 2>&1 || true
 fi
 
+# The AWS SDK addresses S3 Control as {account-id}.{endpoint host}; on the emulator that is
+# 123456789012.localhost (moto's default account), which must resolve to loopback.
+if ! getent hosts 123456789012.localhost >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  log "mapping 123456789012.localhost to 127.0.0.1 in /etc/hosts (S3 Control on the emulator)"
+  echo "127.0.0.1 123456789012.localhost" | $SUDO tee -a /etc/hosts >/dev/null
+fi
+
 # 2. Virtual environments (pip's wheel cache under ~/.cache/pip keeps warm runs fast)
 make_venv() { # dir requirements
   local dir=$1 req=$2 stamp="$1/.requirements.sha256"
