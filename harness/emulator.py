@@ -30,7 +30,7 @@ import requests
 from filelock import FileLock
 
 from harness.net import free_port, port_open, wait_until
-from harness.paths import cache_root
+from harness.paths import REPO_ROOT, cache_root
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -95,8 +95,11 @@ class MotoServer:
             self.log_path = Path(tempfile.mkstemp(prefix="moto-", suffix=".log")[1])
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child process
         env = {**os.environ, **FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": self.region}
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+        )
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            [sys.executable, "-m", "harness.moto_server", "-H", self.host, "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
