@@ -1,0 +1,86 @@
+# Unit tests of modules/iam with a mocked AWS provider (no cloud, no credentials):
+#   tofu init -backend=false && tofu test
+# Driven by tests/unit/hcl/test_hcl_tofu.py.
+
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-east-1"
+    }
+  }
+
+  # The provider validates policy JSON even in a mocked plan: give the documents a valid one.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+variables {
+  name_prefix               = "filestore-test-unit"
+  bucket_arn                = "arn:aws:s3:::filestore-test-unit-files-123456789012"
+  artifact_bucket_arn       = "arn:aws:s3:::filestore-test-unit-artifacts-123456789012"
+  db_password_parameter_arn = "arn:aws:ssm:us-east-1:123456789012:parameter/filestore/test/unit/db/password"
+  log_group_arn             = "arn:aws:logs:us-east-1:123456789012:log-group:/filestore-test-unit/app"
+  metrics_namespace         = "filestore/test"
+}
+
+run "role_and_profile" {
+  command = plan
+
+  assert {
+    condition     = aws_iam_role.this.name == "filestore-test-unit-instance" && aws_iam_instance_profile.this.name == "filestore-test-unit-instance"
+    error_message = "The role and its instance profile are named after the prefix."
+  }
+}
+
+run "rejects_a_wildcard_bucket" {
+  command = plan
+
+  variables {
+    bucket_arn = "arn:aws:s3:::*"
+  }
+
+  expect_failures = [var.bucket_arn]
+}
+
+run "rejects_an_object_arn_as_bucket" {
+  command = plan
+
+  variables {
+    bucket_arn = "arn:aws:s3:::filestore-test-unit-files-123456789012/*"
+  }
+
+  expect_failures = [var.bucket_arn]
+}
+
+run "rejects_a_wildcard_parameter" {
+  command = plan
+
+  variables {
+    db_password_parameter_arn = "arn:aws:ssm:us-east-1:123456789012:parameter/*"
+  }
+
+  expect_failures = [var.db_password_parameter_arn]
+}
+
+run "rejects_a_log_group_wildcard" {
+  command = plan
+
+  variables {
+    log_group_arn = "arn:aws:logs:us-east-1:123456789012:log-group:/filestore-test-unit/app:*"
+  }
+
+  expect_failures = [var.log_group_arn]
+}
+
+run "rejects_an_aws_namespace" {
+  command = plan
+
+  variables {
+    metrics_namespace = "AWS/EC2"
+  }
+
+  expect_failures = [var.metrics_namespace]
+}
