@@ -1,23 +1,40 @@
-"""Start moto's server with one correction to its IAM policy evaluation.
+"""moto's server, with two corrections so that the stack's provider can talk to it.
 
-moto 5.2.5 skips any condition operator it does not implement (everything but
-``StringEquals``), so a ``Deny`` with ``"Bool": {"aws:SecureTransport": "false"}`` (the
-stack's TLS-only bucket policy) becomes an unconditional Deny and every object request
-fails with 403. Every AWS endpoint is reached over TLS, so on AWS that statement never
-applies to the SDK's requests. Here the emulator's requests are evaluated as TLS requests:
-a statement whose ``aws:SecureTransport`` condition requires plain HTTP does not apply.
-Everything else is moto's own behaviour. Verified by tests/unit/harness/test_emulator.py.
+1. **Smithy RPC v2 CBOR.** The aws provider 6.x (aws-sdk-go-v2) speaks CloudWatch's newest
+   protocol, ``smithy-rpc-v2-cbor`` (``POST /service/<Service>/operation/<Op>``, CBOR
+   body). moto 5.2.5 only knows CloudWatch's JSON and query protocols and answers 404. A
+   WSGI middleware translates: the CBOR request becomes the same operation in the JSON
+   protocol (botocore's own serializer and model), moto answers, and the JSON answer is
+   parsed with botocore's model and sent back as CBOR, typed by the output shape.
+2. **Conditions in bucket policies.** moto skips condition operators it does not implement
+   (all but ``StringEquals``), so a ``Deny`` with ``"Bool": {"aws:SecureTransport":
+   "false"}`` (the stack's TLS-only bucket policy) becomes a deny-all and every object
+   request fails with 403. Every AWS endpoint is reached over TLS, so on AWS that statement
+   never applies to the SDK's requests; here the emulator's requests count as TLS requests.
+
+Everything else is moto's own behaviour. Both are tested in tests/unit/harness/test_emulator.py.
 
     python -m harness.moto_server -H 127.0.0.1 -p 5000
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
+import io
+import json
+import signal
 import sys
+from functools import cache
 
+import botocore.session
+import cbor2
+from botocore.serialize import create_serializer
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 
-_original = IAMPolicyStatement.is_action_permitted
+# ------------------------------------------------------------- policy conditions
+
+_original_permitted = IAMPolicyStatement.is_action_permitted
 
 
 def _requires_plain_http(condition: dict) -> bool:
@@ -34,18 +51,182 @@ def _is_action_permitted(
 ):
     if _requires_plain_http(self._statement.get("Condition") or {}):
         return PermissionResult.NEUTRAL  # the request came over TLS: the statement does not apply
-    return _original(self, action, resource, principal, incoming_condition_values)
+    return _original_permitted(self, action, resource, principal, incoming_condition_values)
 
 
 def apply_patches() -> None:
     IAMPolicyStatement.is_action_permitted = _is_action_permitted
 
 
-def main(argv: list[str] | None = None) -> None:
-    apply_patches()
-    from moto.server import main as moto_main
+# ------------------------------------------------------------- CBOR translation
 
-    moto_main(argv)
+# Smithy service id (first path segment) -> botocore service name
+CBOR_SERVICES = {"GraniteServiceVersion20100801": "cloudwatch"}
+
+
+@cache
+def _service_model(name: str):
+    return botocore.session.get_session().get_service_model(name)
+
+
+def _typed_for_cbor(value, shape):
+    """Python value -> what the Go CBOR decoder expects for this Smithy shape."""
+    if value is None or shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure":
+        return {
+            k: _typed_for_cbor(v, shape.members.get(k)) for k, v in value.items() if v is not None
+        }
+    if kind == "list":
+        return [_typed_for_cbor(v, shape.member) for v in value]
+    if kind == "map":
+        return {k: _typed_for_cbor(v, shape.value) for k, v in value.items()}
+    if kind == "timestamp":
+        if isinstance(value, dt.datetime):
+            value = value.timestamp()
+        return cbor2.CBORTag(1, float(value))
+    if kind in ("double", "float"):
+        return float(value)
+    if kind in ("integer", "long", "short", "byte"):
+        return int(value)
+    if kind == "boolean":
+        return bool(value) if not isinstance(value, str) else value.lower() == "true"
+    return value
+
+
+def _json_to_python(value, shape):
+    """moto's JSON answer -> typed Python values (timestamps as datetimes)."""
+    if value is None or shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure":
+        return {k: _json_to_python(v, shape.members.get(k)) for k, v in value.items()}
+    if kind == "list":
+        return [_json_to_python(v, shape.member) for v in value]
+    if kind == "map":
+        return {k: _json_to_python(v, shape.value) for k, v in value.items()}
+    if kind == "timestamp":
+        if isinstance(value, int | float):
+            return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return value
+
+
+def _python_params(value):
+    """CBOR-decoded request values -> what botocore's serializer accepts."""
+    if isinstance(value, dict):
+        return {k: _python_params(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_python_params(v) for v in value]
+    if isinstance(value, cbor2.CBORTag) and value.tag == 1:
+        return dt.datetime.fromtimestamp(value.value, tz=dt.UTC)
+    return value
+
+
+class CborToJson:
+    """WSGI middleware: Smithy RPC v2 CBOR requests served by moto's JSON protocol."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        parts = path.strip("/").split("/")
+        if (
+            environ.get("HTTP_SMITHY_PROTOCOL") != "rpc-v2-cbor"
+            or len(parts) != 4
+            or parts[0] != "service"
+            or parts[2] != "operation"
+            or parts[1] not in CBOR_SERVICES
+        ):
+            return self.app(environ, start_response)
+        return self._translate(environ, start_response, CBOR_SERVICES[parts[1]], parts[3])
+
+    def _translate(self, environ, start_response, service: str, operation: str):
+        model = _service_model(service)
+        op = model.operation_model(operation)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        params = _python_params(cbor2.loads(raw)) if raw else {}
+
+        request = create_serializer("json").serialize_to_request(params, op)
+        body = request["body"] if isinstance(request["body"], bytes) else request["body"].encode()
+        inner = dict(environ)
+        inner.update(
+            {
+                "PATH_INFO": "/",
+                "REQUEST_METHOD": "POST",
+                "CONTENT_TYPE": request["headers"]["Content-Type"],
+                "CONTENT_LENGTH": str(len(body)),
+                "HTTP_X_AMZ_TARGET": request["headers"]["X-Amz-Target"],
+                "wsgi.input": io.BytesIO(body),
+            }
+        )
+        inner.pop("HTTP_SMITHY_PROTOCOL", None)
+        captured: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        chunks = self.app(inner, capture)
+        try:
+            answer = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status = captured["status"]
+        code = int(status.split()[0])
+        doc = json.loads(answer or b"{}")
+        if code < 300:
+            out = _json_to_python(doc, op.output_shape) if op.output_shape else {}
+            payload = _typed_for_cbor(out, op.output_shape) if op.output_shape else {}
+        else:
+            error = str(doc.get("__type", "InternalFailure")).split("#")[-1]
+            payload = {"__type": error, "message": doc.get("message", doc.get("Message", ""))}
+        data = cbor2.dumps(payload)
+        start_response(
+            status,
+            [
+                ("Content-Type", "application/cbor"),
+                ("smithy-protocol", "rpc-v2-cbor"),
+                ("Content-Length", str(len(data))),
+                *[(k, v) for k, v in captured["headers"] if k.lower().startswith("x-amz")],
+            ],
+        )
+        return [data]
+
+
+# ------------------------------------------------------------------------- server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+
+    import os
+
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    apply_patches()
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import run_simple
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(
+        args.host,
+        args.port,
+        CborToJson(app),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+    )
 
 
 if __name__ == "__main__":
