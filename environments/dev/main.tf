@@ -39,7 +39,6 @@ module "storage" {
 
   name_prefix                        = local.name_prefix
   purpose                            = "files"
-  deny_insecure_transport            = var.s3_require_tls
   force_destroy                      = true # the tests destroy the stack with uploads in it
   noncurrent_version_expiration_days = 7
 }
@@ -49,7 +48,6 @@ module "artifacts" {
 
   name_prefix                        = local.name_prefix
   purpose                            = "artifacts"
-  deny_insecure_transport            = var.s3_require_tls
   force_destroy                      = true # rebuilt from the repository at every apply
   noncurrent_version_expiration_days = 7
 }
@@ -119,7 +117,6 @@ module "monitoring" {
   name_prefix          = local.name_prefix
   log_retention_days   = var.log_retention_days
   instance_id          = module.compute.instance_id
-  create_alarms        = var.enable_alarms
   alarm_period_seconds = 300
   alarm_actions        = var.alarm_actions
 }

@@ -40,7 +40,6 @@ module "storage" {
 
   name_prefix                        = local.name_prefix
   purpose                            = "files"
-  deny_insecure_transport            = var.s3_require_tls
   force_destroy                      = var.bucket_force_destroy
   noncurrent_version_expiration_days = 90
 }
@@ -50,7 +49,6 @@ module "artifacts" {
 
   name_prefix                        = local.name_prefix
   purpose                            = "artifacts"
-  deny_insecure_transport            = var.s3_require_tls
   force_destroy                      = true # rebuilt from the repository at every apply
   noncurrent_version_expiration_days = 7
 }
@@ -120,7 +118,6 @@ module "monitoring" {
   name_prefix          = local.name_prefix
   log_retention_days   = var.log_retention_days
   instance_id          = module.compute.instance_id
-  create_alarms        = var.enable_alarms
   alarm_period_seconds = 60
   alarm_actions        = var.alarm_actions
 }

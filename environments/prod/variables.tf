@@ -173,20 +173,6 @@ variable "alarm_actions" {
   nullable    = false
 }
 
-variable "s3_require_tls" {
-  description = "Give the buckets a policy that denies requests not sent over TLS. false only on an emulator that mis-evaluates bucket-policy conditions (moto)."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
-variable "enable_alarms" {
-  description = "Create the CloudWatch alarms on the web server. false only on an emulator without CloudWatch alarms (moto)."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
 variable "tags" {
   description = "Extra tags on every resource (the Project, Environment, run_id and ManagedBy tags always win)."
   type        = map(string)

@@ -10,8 +10,6 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "cpu" {
-  count = var.create_alarms ? 1 : 0
-
   alarm_name          = "${var.name_prefix}-cpu-high"
   alarm_description   = "Average CPU of ${var.name_prefix}'s web server above ${var.cpu_threshold_percent}%"
   namespace           = "AWS/EC2"
@@ -30,8 +28,6 @@ resource "aws_cloudwatch_metric_alarm" "cpu" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "status_check" {
-  count = var.create_alarms ? 1 : 0
-
   alarm_name          = "${var.name_prefix}-status-check-failed"
   alarm_description   = "${var.name_prefix}'s web server failed an instance or system status check"
   namespace           = "AWS/EC2"

@@ -9,21 +9,21 @@ output "log_group_arn" {
 }
 
 output "cpu_alarm_name" {
-  description = "Name of the CPU alarm (null when create_alarms is false)."
-  value       = one(aws_cloudwatch_metric_alarm.cpu[*].alarm_name)
+  description = "Name of the CPU alarm."
+  value       = aws_cloudwatch_metric_alarm.cpu.alarm_name
 }
 
 output "cpu_alarm_arn" {
-  description = "ARN of the CPU alarm (null when create_alarms is false)."
-  value       = one(aws_cloudwatch_metric_alarm.cpu[*].arn)
+  description = "ARN of the CPU alarm."
+  value       = aws_cloudwatch_metric_alarm.cpu.arn
 }
 
 output "status_check_alarm_name" {
-  description = "Name of the status-check alarm (null when create_alarms is false)."
-  value       = one(aws_cloudwatch_metric_alarm.status_check[*].alarm_name)
+  description = "Name of the status-check alarm."
+  value       = aws_cloudwatch_metric_alarm.status_check.alarm_name
 }
 
 output "status_check_alarm_arn" {
-  description = "ARN of the status-check alarm (null when create_alarms is false)."
-  value       = one(aws_cloudwatch_metric_alarm.status_check[*].arn)
+  description = "ARN of the status-check alarm."
+  value       = aws_cloudwatch_metric_alarm.status_check.arn
 }

@@ -32,13 +32,6 @@ variable "instance_id" {
   nullable    = false
 }
 
-variable "create_alarms" {
-  description = "Create the CPU and status-check alarms. Only for emulators without CloudWatch alarms (moto does not speak the CBOR protocol the provider uses for them) should this be false."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
 variable "cpu_threshold_percent" {
   description = "Average CPU utilisation (percent) above which the CPU alarm fires."
   type        = number

@@ -116,8 +116,6 @@ data "aws_iam_policy_document" "this" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  count = var.deny_insecure_transport ? 1 : 0
-
   bucket = aws_s3_bucket.this.id
   policy = data.aws_iam_policy_document.this.json
 

@@ -38,13 +38,6 @@ variable "force_destroy" {
   nullable    = false
 }
 
-variable "deny_insecure_transport" {
-  description = "Attach the bucket policy that denies every request not sent over TLS. Only for emulators that mis-evaluate policy conditions (moto applies a conditional Deny to every request) should this be false."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
 variable "noncurrent_version_expiration_days" {
   description = "Days after which non-current object versions are deleted. null: keep them forever."
   type        = number
