@@ -146,15 +146,14 @@ resource "aws_s3_object" "app" {
 
 resource "aws_instance" "this" {
   #checkov:skip=CKV_AWS_88:the web server answers HTTP on its own public address (no load balancer in this design)
-  ami                         = local.ami_id
-  instance_type               = var.instance_type
-  subnet_id                   = var.subnet_id
-  vpc_security_group_ids      = var.security_group_ids
-  associate_public_ip_address = var.associate_public_ip_address
-  iam_instance_profile        = var.instance_profile_name
-  key_name                    = var.key_name
-  monitoring                  = var.monitoring
-  ebs_optimized               = var.ebs_optimized
+  ami                    = local.ami_id
+  instance_type          = var.instance_type
+  subnet_id              = var.subnet_id
+  vpc_security_group_ids = var.security_group_ids
+  iam_instance_profile   = var.instance_profile_name
+  key_name               = var.key_name
+  monitoring             = var.monitoring
+  ebs_optimized          = var.ebs_optimized
 
   user_data_base64            = local.user_data_base64
   user_data_replace_on_change = true

@@ -69,13 +69,6 @@ variable "key_name" {
   default     = null
 }
 
-variable "associate_public_ip_address" {
-  description = "Give the web server a public IPv4 address (it serves HTTP to the internet directly)."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
 variable "monitoring" {
   description = "Detailed (1-minute) CloudWatch monitoring of the instance; costs extra outside the free tier."
   type        = bool
