@@ -12,6 +12,11 @@
    request fails with 403. Every AWS endpoint is reached over TLS, so on AWS that statement
    never applies to the SDK's requests; here the emulator's requests count as TLS requests.
 
+3. **Tags on CreateBucket.** The provider sends a bucket's tags inside
+   ``CreateBucketConfiguration`` (S3's tag-on-create). moto ignores them, so the bucket
+   ends up untagged (a drift on every plan, and invisible to a search by tag). The
+   middleware applies them with a PutBucketTagging right after a successful create.
+
 Everything else is moto's own behaviour. Both are tested in tests/unit/harness/test_emulator.py.
 
     python -m harness.moto_server -H 127.0.0.1 -p 5000
@@ -124,13 +129,53 @@ def _python_params(value):
     return value
 
 
+def _call(app, environ) -> tuple[str, list, bytes]:
+    captured: dict = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    chunks = app(environ, capture)
+    try:
+        body = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return captured["status"], captured["headers"], body
+
+
+def _create_bucket_tags(body: bytes) -> list[tuple[str, str]]:
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return []
+    tags = []
+    for tag in root.iter():
+        if tag.tag.rsplit("}", 1)[-1] == "Tag":
+            fields = {child.tag.rsplit("}", 1)[-1]: (child.text or "") for child in tag}
+            if "Key" in fields:
+                tags.append((fields["Key"], fields.get("Value", "")))
+    return tags
+
+
 class CborToJson:
-    """WSGI middleware: Smithy RPC v2 CBOR requests served by moto's JSON protocol."""
+    """WSGI middleware: Smithy RPC v2 CBOR requests served by moto's JSON protocol,
+    and tag-on-create for S3 buckets."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     def __call__(self, environ, start_response):
+        if (
+            environ.get("REQUEST_METHOD") == "PUT"
+            and not environ.get("QUERY_STRING")
+            and environ.get("PATH_INFO", "").count("/") == 1
+            and int(environ.get("CONTENT_LENGTH") or 0) > 0
+        ):
+            return self._create_bucket(environ, start_response)
         path = environ.get("PATH_INFO", "")
         parts = path.strip("/").split("/")
         if (
@@ -142,6 +187,42 @@ class CborToJson:
         ):
             return self.app(environ, start_response)
         return self._translate(environ, start_response, CBOR_SERVICES[parts[1]], parts[3])
+
+    def _create_bucket(self, environ, start_response):
+        from xml.sax.saxutils import escape
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length)
+        environ = dict(environ, **{"wsgi.input": io.BytesIO(raw)})
+        status, headers, body = _call(self.app, environ)
+        tags = _create_bucket_tags(raw) if b"CreateBucketConfiguration" in raw else []
+        if tags and status.startswith("200"):
+            tagging = (
+                '<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>'
+                + "".join(
+                    f"<Tag><Key>{escape(k)}</Key><Value>{escape(v)}</Value></Tag>" for k, v in tags
+                )
+                + "</TagSet></Tagging>"
+            ).encode()
+            inner = dict(environ)
+            inner.update(
+                {
+                    "QUERY_STRING": "tagging",
+                    "CONTENT_LENGTH": str(len(tagging)),
+                    "CONTENT_TYPE": "application/xml",
+                    "wsgi.input": io.BytesIO(tagging),
+                }
+            )
+            inner.pop("HTTP_CONTENT_MD5", None)
+            for key in [
+                k
+                for k in inner
+                if k.startswith("HTTP_X_AMZ_CHECKSUM") or k == "HTTP_X_AMZ_SDK_CHECKSUM_ALGORITHM"
+            ]:
+                inner.pop(key)
+            _call(self.app, inner)
+        start_response(status, headers)
+        return [body]
 
     def _translate(self, environ, start_response, service: str, operation: str):
         model = _service_model(service)
@@ -164,19 +245,7 @@ class CborToJson:
             }
         )
         inner.pop("HTTP_SMITHY_PROTOCOL", None)
-        captured: dict = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-            return lambda data: None
-
-        chunks = self.app(inner, capture)
-        try:
-            answer = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        status = captured["status"]
+        status, inner_headers, answer = _call(self.app, inner)
         code = int(status.split()[0])
         doc = json.loads(answer or b"{}")
         if code < 300:
@@ -192,7 +261,7 @@ class CborToJson:
                 ("Content-Type", "application/cbor"),
                 ("smithy-protocol", "rpc-v2-cbor"),
                 ("Content-Length", str(len(data))),
-                *[(k, v) for k, v in captured["headers"] if k.lower().startswith("x-amz")],
+                *[(k, v) for k, v in inner_headers if k.lower().startswith("x-amz")],
             ],
         )
         return [data]

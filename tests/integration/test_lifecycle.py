@@ -165,9 +165,11 @@ def test_instance_matches_design(deployment):
     ]["Instances"][0]
     assert inst["MetadataOptions"]["HttpTokens"] == "required"
     assert inst["SubnetId"] == deployment.outputs["public_subnet_id"]
-    assert deployment.outputs["web_security_group_id"] in {
-        g["GroupId"] for g in inst["SecurityGroups"]
+    # AWS lists the groups on the instance; moto only on its network interface
+    groups = {g["GroupId"] for g in inst.get("SecurityGroups", [])} | {
+        g["GroupId"] for eni in inst.get("NetworkInterfaces", []) for g in eni.get("Groups", [])
     }
+    assert deployment.outputs["web_security_group_id"] in groups
     assert "IamInstanceProfile" in inst
     root = next(m for m in inst["BlockDeviceMappings"] if m["DeviceName"] == inst["RootDeviceName"])
     volume = ec2.describe_volumes(VolumeIds=[root["Ebs"]["VolumeId"]])["Volumes"][0]
@@ -192,15 +194,21 @@ def test_instance_role_is_scoped(deployment):
             ]["Document"]
         )
     assert documents, "the role has no policy"
-    bucket = deployment.outputs["bucket_name"]
+    prefix = deployment.outputs["name_prefix"]  # the files and artifacts buckets of this run
     statements = [st for doc in documents for st in _as_list(_json(doc)["Statement"])]
     for st in statements:
         actions = _as_list(st.get("Action"))
         assert "*" not in actions
         if any(a.startswith(("s3:", "ssm:")) for a in actions):
             for res in _as_list(st.get("Resource")):
-                assert res != "*" and (bucket in res or "parameter/" in res), res
-    assert not iam.list_access_keys().get("AccessKeyMetadata"), "static access keys exist"
+                assert res != "*" and (prefix in res or "parameter/" in res), res
+    # no IAM user (and so no static access key) belongs to this run: credentials come
+    # from the instance role only
+    users = [u["UserName"] for u in iam.list_users()["Users"] if prefix in u["UserName"]]
+    assert not users, f"IAM users made by the stack: {users}"
+    assert "IamInstanceProfile" in deployment.client("ec2").describe_instances(
+        InstanceIds=[deployment.outputs["instance_id"]]
+    )["Reservations"][0]["Instances"][0]
 
 
 def _json(doc):
@@ -282,9 +290,38 @@ def test_app_health_reports_both_dependencies(deployment):
 # --------------------------------------------------------------------- drift, teardown
 
 
+# Attributes the emulator cannot round-trip, with the reason. Anything else that a second
+# plan wants to change is a real drift and fails the test. On AWS the list is empty.
+EMULATOR_DRIFT = {
+    # moto 5.2.5 drops the description of a rule whose source is another security group
+    # (UserIdGroupPairs[].Description), so the provider sees description = null.
+    ("aws_vpc_security_group_ingress_rule", "description"),
+    ("aws_vpc_security_group_egress_rule", "description"),
+}
+
+
+def _changed_attributes(change: dict) -> set[str]:
+    before, after = change.get("before") or {}, change.get("after") or {}
+    unknown = change.get("after_unknown") or {}
+    return {k for k in set(before) | set(after) if before.get(k) != after.get(k) or unknown.get(k)}
+
+
 def test_second_plan_is_empty(deployment):
-    code, text = deployment.stack.plan_exitcode()
-    assert code == 0, f"plan after apply is not empty:\n{text[-4000:]}"
+    plan = deployment.stack.plan_json()
+    allowed = EMULATOR_DRIFT if deployment.target == "emulator" else set()
+    drift = {}
+    for rc in plan.get("resource_changes", []):
+        actions = rc["change"]["actions"]
+        if actions in (["no-op"], ["read"]):
+            continue
+        attrs = _changed_attributes(rc["change"]) - {"tags_all"} if actions == ["update"] else {"*"}
+        unexplained = {a for a in attrs if (rc["type"], a) not in allowed}
+        if unexplained or actions != ["update"]:
+            drift[rc["address"]] = (actions, sorted(unexplained or attrs))
+    assert not drift, f"a plan after apply wants changes: {json.dumps(drift, indent=1)}"
+    if deployment.target == "aws":
+        code, text = deployment.stack.plan_exitcode()
+        assert code == 0, f"plan -detailed-exitcode after apply is not empty:\n{text[-4000:]}"
 
 
 def test_destroy_leaves_nothing_tagged(deployment):

@@ -147,3 +147,17 @@ def test_cbor_errors_carry_a_type(moto):
     assert resp.status_code in (200, 404)
     if resp.status_code != 200:
         assert body["__type"]
+
+
+def test_tags_given_at_bucket_creation_are_kept(moto):
+    s3 = moto.client("s3")
+    s3.create_bucket(
+        Bucket="tag-on-create",
+        CreateBucketConfiguration={
+            "Tags": [{"Key": "run_id", "Value": "t1"}, {"Key": "A&B", "Value": "<x>"}]
+        },
+    )
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket="tag-on-create")["TagSet"]}
+    assert tags == {"run_id": "t1", "A&B": "<x>"}
+    s3.create_bucket(Bucket="no-tags")  # a create without a body still works
+    assert "no-tags" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
