@@ -30,7 +30,7 @@ validate: ## fmt -check, then init -backend=false + validate in every environmen
 
 lint: ## ruff over the Python code
 	.venv/bin/ruff check .
-	.venv/bin/ruff format --check harness
+	.venv/bin/ruff format --check harness app tests bench
 
 unit: ## pytest tests/unit (no cloud)
 	$(PYTEST) tests/unit -n 2 $(PYTEST_ARGS)

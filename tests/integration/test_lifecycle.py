@@ -206,9 +206,12 @@ def test_instance_role_is_scoped(deployment):
     # from the instance role only
     users = [u["UserName"] for u in iam.list_users()["Users"] if prefix in u["UserName"]]
     assert not users, f"IAM users made by the stack: {users}"
-    assert "IamInstanceProfile" in deployment.client("ec2").describe_instances(
-        InstanceIds=[deployment.outputs["instance_id"]]
-    )["Reservations"][0]["Instances"][0]
+    assert (
+        "IamInstanceProfile"
+        in deployment.client("ec2").describe_instances(
+            InstanceIds=[deployment.outputs["instance_id"]]
+        )["Reservations"][0]["Instances"][0]
+    )
 
 
 def _json(doc):
