@@ -68,8 +68,8 @@ def toolchain():
 
     try:
         return get_toolchain(build=False)
-    except Exception as exc:  # not built and nothing usable on PATH
-        pytest.skip(f"no OpenTofu/Terraform toolchain ({exc})")
+    except Exception as exc:  # not built and nothing usable on PATH: a setup failure
+        pytest.fail(f"no OpenTofu/Terraform toolchain ({exc}): run `make setup`")
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +87,7 @@ def _init_and_test(toolchain, folder: Path, runs: int) -> None:
         "init", "-backend=false", "-input=false", "-no-color", cwd=folder, check=False
     )
     if init.returncode != 0 and OFFLINE.search(init.stderr) and not toolchain.built:
-        pytest.skip(f"{toolchain.binary} cannot install providers offline: run `make toolchain`")
+        pytest.fail(f"{toolchain.binary} cannot install providers offline: run `make toolchain`")
     assert init.returncode == 0, (
         f"`tofu init -backend=false` failed in {rel}:\n{init.stderr}{init.stdout}"
     )
