@@ -97,7 +97,7 @@ module "compute" {
   security_group_ids    = [module.security.web_security_group_id]
   instance_profile_name = module.iam.instance_profile_name
   key_name              = var.ssh_key_name
-  monitoring            = true
+  monitoring            = var.instance_detailed_monitoring
 
   app_source_dir             = local.app_source_dir
   artifact_bucket_name       = module.artifacts.bucket_name
@@ -118,6 +118,6 @@ module "monitoring" {
   name_prefix          = local.name_prefix
   log_retention_days   = var.log_retention_days
   instance_id          = module.compute.instance_id
-  alarm_period_seconds = 60
+  alarm_period_seconds = var.instance_detailed_monitoring ? 60 : 300
   alarm_actions        = var.alarm_actions
 }

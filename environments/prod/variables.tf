@@ -126,6 +126,13 @@ variable "bucket_force_destroy" {
   nullable    = false
 }
 
+variable "instance_detailed_monitoring" {
+  description = "Detailed (1-minute) CloudWatch monitoring of the web server; the alarms then evaluate 1-minute periods."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "ssh_key_name" {
   description = "EC2 key pair for SSH to the web server (the AWS target's database tunnel). null: no key pair."
   type        = string
