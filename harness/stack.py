@@ -134,6 +134,7 @@ class Stack:
     _outputs: dict | None = None
     applied: bool = False
     destroyed: bool = False
+    swept: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.target not in ("emulator", "aws"):
@@ -271,6 +272,27 @@ class Stack:
                 progress(f"{self.run_id}: DESTROY FAILED; state kept at {kept}")
                 raise
         self.destroyed = True
+        self.swept = self.sweep_leftovers()
+
+    def inventory(self):
+        from harness.sweeper import Inventory
+
+        if self.target == "emulator":
+            return Inventory(endpoint_url=self.endpoint_url)
+        return Inventory(region=os.environ.get("AWS_REGION"))
+
+    def sweep_leftovers(self) -> list:
+        """Delete what carries this run's id but is not in the state any more.
+
+        An interrupted apply can create a resource whose id never reached the state (the
+        provider's call was cancelled after AWS acted): destroy cannot know it, the tag can.
+        """
+        with self.timer.stage("sweep", self.run_id):
+            left = self.inventory().by_run_id(self.run_id)
+            for item in left:
+                progress(f"{self.run_id}: deleting leftover not in state: {item}")
+                item.delete()
+        return left
 
     def keep_state(self) -> Path:
         dest = KEPT_STATE_DIR / self.run_id

@@ -329,5 +329,9 @@ def test_second_plan_is_empty(deployment):
 
 def test_destroy_leaves_nothing_tagged(deployment):
     deployment.stack.destroy()
+    # destroy alone must remove everything: the leftover sweep is for interrupted runs
+    assert not deployment.stack.swept, "destroy missed: " + ", ".join(
+        map(str, deployment.stack.swept)
+    )
     left = deployment.inventory.by_run_id(deployment.run_id)
     assert not left, "left after destroy:\n" + "\n".join(map(str, left))
