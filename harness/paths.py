@@ -11,7 +11,7 @@ MODULES_DIR = REPO_ROOT / "modules"
 ENVIRONMENTS_DIR = REPO_ROOT / "environments"
 APP_DIR = REPO_ROOT / "app"
 POLICIES_DIR = REPO_ROOT / "policies"
-STACK_STATE_DIR = REPO_ROOT / ".stack"
+STACK_STATE_DIR = Path(os.environ.get("FILESTORE_STACK_DIR") or REPO_ROOT / ".stack")
 
 
 def cache_root() -> Path:
