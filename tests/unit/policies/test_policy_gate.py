@@ -40,6 +40,7 @@ def test_baseline_skips_each_have_a_reason():
 
 def test_baseline_parser_matches_pyyaml():
     import yaml
+
     text = gate.BASELINE_FILE.read_text(encoding="utf-8")
     ours = gate.parse_baseline_yaml(text)
     reference = yaml.safe_load(text)
