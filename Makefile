@@ -33,7 +33,7 @@ lint: ## ruff over the Python code
 	.venv/bin/ruff format --check harness app tests bench
 
 unit: ## pytest tests/unit (no cloud)
-	$(PYTEST) tests/unit -n 2 $(PYTEST_ARGS)
+	$(PYTEST) tests/unit -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 gate: ## the checkov security gate (console, JUnit XML, SARIF under reports/gate)
 	$(PY) -m harness.gate
@@ -41,10 +41,10 @@ gate: ## the checkov security gate (console, JUnit XML, SARIF under reports/gate
 INTEGRATION_MARKS := $(if $(filter aws,$(TARGET)),integration and not emulator_only,integration)
 
 integration: ## the lifecycle suite; TARGET=emulator (default) or TARGET=aws
-	$(PYTEST) tests/integration -m "$(INTEGRATION_MARKS)" --junitxml=reports/integration-$(TARGET).xml $(PYTEST_ARGS)
+	$(PYTEST) tests/integration --dist loadgroup -m "$(INTEGRATION_MARKS)" --junitxml=reports/integration-$(TARGET).xml $(PYTEST_ARGS)
 
 test: setup validate lint gate ## everything CI runs: setup, validate, lint, gate, then unit + integration on the emulator
-	$(PYTEST) tests -n 2 --junitxml=reports/tests.xml $(PYTEST_ARGS)
+	$(PYTEST) tests -n 2 --dist loadgroup --junitxml=reports/tests.xml $(PYTEST_ARGS)
 
 up: ## the whole stack and the app on the emulator, left running for a person
 	$(PY) -m harness.up up
