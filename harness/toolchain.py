@@ -40,6 +40,7 @@ from harness.paths import REPO_ROOT, cache_root
 
 PINS_FILE = REPO_ROOT / "toolchain.toml"
 MIRROR_HOSTS = ("registry.opentofu.org", "registry.terraform.io")
+CLI_DEFAULTS = {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
 
 
 def log(msg: str) -> None:
@@ -68,8 +69,8 @@ class Toolchain:
     def environ(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self.env)
-        env.setdefault("TF_IN_AUTOMATION", "1")
-        env.setdefault("CHECKPOINT_DISABLE", "1")
+        for key, value in CLI_DEFAULTS.items():
+            env.setdefault(key, value)
         if extra:
             env.update(extra)
         return env
@@ -131,9 +132,7 @@ class Toolchain:
         """A ``tftest.TerraformTest`` bound to this CLI and its environment."""
         import tftest
 
-        merged = dict(self.env)
-        merged.setdefault("TF_IN_AUTOMATION", "1")
-        merged.setdefault("CHECKPOINT_DISABLE", "1")
+        merged = {**CLI_DEFAULTS, **self.env}
         if env:
             merged.update(env)
         return tftest.TerraformTest(str(tfdir), binary=str(self.binary), env=merged)
@@ -221,6 +220,16 @@ class Builder:
         self.go_env["GOTOOLCHAIN"] = toolchain or os.environ.get("GOTOOLCHAIN", "local")
         self.go_env["GOFLAGS"] = "-buildvcs=false"
         self.go_env.setdefault("CGO_ENABLED", "0")
+        # one `go env` call: it runs on every lookup of the (warm) toolchain
+        go_version, goos, goarch = subprocess.run(
+            ["go", "env", "GOVERSION", "GOOS", "GOARCH"],
+            capture_output=True,
+            text=True,
+            env=self.go_env,
+            check=True,
+        ).stdout.split()
+        self.go_version = go_version
+        self.platform = f"{goos}_{goarch}"
         self.root = cache_root() / "toolchain" / self.key()
         self.bin_dir = self.root / "bin"
         self.mirror = self.root / "mirror"
@@ -228,10 +237,7 @@ class Builder:
 
     # identity ---------------------------------------------------------------
     def key(self) -> str:
-        go_version = subprocess.run(
-            ["go", "env", "GOVERSION"], capture_output=True, text=True, env=self.go_env, check=True
-        ).stdout.strip()
-        blob = json.dumps(self.pins, sort_keys=True) + go_version + _platform(self.go_env)
+        blob = json.dumps(self.pins, sort_keys=True) + self.go_version + self.platform
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def complete(self) -> bool:
@@ -264,7 +270,7 @@ class Builder:
             )
             for tool in self.pins.get("tools", []):
                 self._build_go_binary(tool, self.bin_dir / tool["binary"])
-            platform = _platform(self.go_env)
+            platform = self.platform
             for prov in self.pins.get("providers", []):
                 ns, typ = prov["source"].split("/")
                 store = self.root / "providers" / f"terraform-provider-{typ}_v{prov['version']}"
@@ -341,12 +347,6 @@ class Builder:
             "}\n"
             "disable_checkpoint = true\n"
         )
-
-
-def _platform(env: dict[str, str] | None = None) -> str:
-    goos = subprocess.run(["go", "env", "GOOS"], capture_output=True, text=True, env=env).stdout
-    goarch = subprocess.run(["go", "env", "GOARCH"], capture_output=True, text=True, env=env).stdout
-    return f"{goos.strip()}_{goarch.strip()}"
 
 
 def actionlint_binary() -> Path:
