@@ -21,35 +21,21 @@ Order of preference:
 from __future__ import annotations
 
 import argparse
-import contextlib
-import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filelock import FileLock
+from harness.proc import run_bounded
+from harness.toolchain_build import MIRROR_HOSTS, Builder, load_pins
 
-from harness.paths import REPO_ROOT, cache_root
+__all__ = ["MIRROR_HOSTS", "Builder", "Toolchain", "get_toolchain", "load_pins", "tool_binary"]
 
-PINS_FILE = REPO_ROOT / "toolchain.toml"
-MIRROR_HOSTS = ("registry.opentofu.org", "registry.terraform.io")
 CLI_DEFAULTS = {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-
-
-def log(msg: str) -> None:
-    print(f"[toolchain] {msg}", file=sys.stderr, flush=True)
-
-
-def load_pins(path: Path = PINS_FILE) -> dict:
-    with open(path, "rb") as fh:
-        return tomllib.load(fh)
 
 
 # ----------------------------------------------------------------------------- model
@@ -81,38 +67,22 @@ class Toolchain:
         cwd: Path | str | None = None,
         check: bool = True,
         env: dict[str, str] | None = None,
+        timeout: float | None = 600.0,
         grace: float = 120.0,
     ) -> subprocess.CompletedProcess:
-        """Run the CLI, capturing output.
+        """Run the CLI, capturing output, bounded by ``timeout`` seconds.
 
-        On KeyboardInterrupt (Ctrl-C, or SIGTERM turned into one by the stack) the CLI gets
-        one SIGINT and up to ``grace`` seconds to stop cleanly and write its state, so that
-        a destroy afterwards knows about every resource it had created.
+        Past the bound, or on KeyboardInterrupt (Ctrl-C, or SIGTERM turned into one by the
+        stack), the CLI gets one SIGINT and up to ``grace`` seconds to stop cleanly and
+        write its state, so that a destroy afterwards knows about every resource it had
+        created (:func:`harness.proc.run_bounded`).
         """
         cmd = [str(self.binary), *args]
-        proc = subprocess.Popen(
-            cmd,
-            cwd=cwd,
-            env=self.environ(env),
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # a terminal Ctrl-C reaches us only; we forward it once
-        )
-        try:
-            out, err = proc.communicate()
-        except BaseException:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGINT)
-            try:
-                proc.communicate(timeout=grace)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
-            raise
-        result = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-        if check and proc.returncode != 0:
-            raise subprocess.CalledProcessError(proc.returncode, cmd, out, err)
+        result = run_bounded(cmd, timeout=timeout, grace=grace, cwd=cwd, env=self.environ(env))
+        if check and result.returncode != 0:
+            raise subprocess.CalledProcessError(
+                result.returncode, cmd, result.stdout, result.stderr
+            )
         return result
 
     def version_line(self) -> str:
@@ -195,7 +165,7 @@ def get_toolchain(build: bool = True) -> Toolchain:
         return installed
     builder = Builder()
     if builder.complete():
-        return builder.toolchain()
+        return built_toolchain(builder)
     if mode != "build":
         installed = find_installed()
         if installed is not None and registry_reachable():
@@ -204,160 +174,36 @@ def get_toolchain(build: bool = True) -> Toolchain:
         raise RuntimeError(
             "the offline toolchain is not built and no registry is reachable: run `make toolchain`"
         )
-    return builder.build()
+    return built_toolchain(builder.build())
 
 
-# --------------------------------------------------------------------------- builder
+def built_toolchain(builder: Builder) -> Toolchain:
+    """The CLI of an assembled toolchain, with the configuration that makes init offline."""
+    cli = builder.pins["cli"]
+    return Toolchain(
+        binary=builder.bin_dir / cli["binary"],
+        kind=cli["binary"],
+        env={"TF_CLI_CONFIG_FILE": str(builder.cli_config)},
+        built=True,
+        mirror=builder.mirror,
+        bin_dir=builder.bin_dir,
+    )
 
 
-class Builder:
-    """Builds the pinned CLI, providers and tools from Go modules into the cache."""
-
-    def __init__(self, pins: dict | None = None) -> None:
-        self.pins = pins or load_pins()
-        self.go_env = dict(os.environ)
-        toolchain = self.pins.get("go", {}).get("toolchain") or ""
-        self.go_env["GOTOOLCHAIN"] = toolchain or os.environ.get("GOTOOLCHAIN", "local")
-        self.go_env["GOFLAGS"] = "-buildvcs=false"
-        self.go_env.setdefault("CGO_ENABLED", "0")
-        # one `go env` call: it runs on every lookup of the (warm) toolchain
-        go_version, goos, goarch = subprocess.run(
-            ["go", "env", "GOVERSION", "GOOS", "GOARCH"],
-            capture_output=True,
-            text=True,
-            env=self.go_env,
-            check=True,
-        ).stdout.split()
-        self.go_version = go_version
-        self.platform = f"{goos}_{goarch}"
-        self.root = cache_root() / "toolchain" / self.key()
-        self.bin_dir = self.root / "bin"
-        self.mirror = self.root / "mirror"
-        self.cli_config = self.root / "tofurc"
-
-    # identity ---------------------------------------------------------------
-    def key(self) -> str:
-        blob = json.dumps(self.pins, sort_keys=True) + self.go_version + self.platform
-        return hashlib.sha256(blob.encode()).hexdigest()[:12]
-
-    def complete(self) -> bool:
-        return (self.root / ".complete").exists()
-
-    def toolchain(self) -> Toolchain:
-        cli = self.pins["cli"]
-        return Toolchain(
-            binary=self.bin_dir / cli["binary"],
-            kind=cli["binary"],
-            env={"TF_CLI_CONFIG_FILE": str(self.cli_config)},
-            built=True,
-            mirror=self.mirror,
-            bin_dir=self.bin_dir,
-        )
-
-    # build ------------------------------------------------------------------
-    def build(self) -> Toolchain:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.root) + ".lock"):
-            if self.complete():
-                return self.toolchain()
-            t0 = time.monotonic()
-            log(f"building the offline toolchain into {self.root}")
-            cli = self.pins["cli"]
-            self._build_go_binary(
-                cli,
-                self.bin_dir / cli["binary"],
-                extra_ldflags=cli.get("extra_ldflags", ""),
-            )
-            for tool in self.pins.get("tools", []):
-                self._build_go_binary(tool, self.bin_dir / tool["binary"])
-            platform = self.platform
-            for prov in self.pins.get("providers", []):
-                ns, typ = prov["source"].split("/")
-                store = self.root / "providers" / f"terraform-provider-{typ}_v{prov['version']}"
-                self._build_go_binary(prov, store, expect_version=prov["version"])
-                for host in MIRROR_HOSTS:
-                    dest = self.mirror / host / ns / typ / prov["version"] / platform
-                    dest.mkdir(parents=True, exist_ok=True)
-                    target = dest / store.name
-                    if target.exists():
-                        target.unlink()
-                    os.link(store, target)
-            self._write_cli_config()
-            (self.root / ".complete").write_text(
-                json.dumps({"built_at": time.time(), "pins": self.pins}, indent=1)
-            )
-            log(f"toolchain built in {time.monotonic() - t0:.0f}s")
-        return self.toolchain()
-
-    def _module_dir(self, module: str, version: str) -> Path:
-        proc = subprocess.run(
-            ["go", "mod", "download", "-json", f"{module}@{version}"],
-            capture_output=True,
-            text=True,
-            env=self.go_env,
-        )
-        try:
-            info = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            info = {"Error": proc.stderr or proc.stdout}
-        if proc.returncode != 0 or "Error" in info:
-            raise RuntimeError(
-                f"`go mod download -json {module}@{version}` failed:\n{info.get('Error', proc.stderr)}"
-            )
-        return Path(info["Dir"])
-
-    def _build_go_binary(
-        self, spec: dict, out: Path, *, extra_ldflags: str = "", expect_version: str = ""
-    ) -> None:
-        if out.exists():
-            return
-        version = spec.get("module_version", spec.get("version"))
-        t0 = time.monotonic()
-        log(f"downloading {spec['module']}@{version}")
-        src = self._module_dir(spec["module"], version)
-        if spec.get("version_file") and expect_version:
-            found = (src / spec["version_file"]).read_text().strip()
-            if found != expect_version:
-                raise RuntimeError(
-                    f"{spec['module']}@{version}: {spec['version_file']} says {found}, "
-                    f"toolchain.toml pins {expect_version}"
-                )
-        log(f"downloading dependencies of {spec['module']}")
-        subprocess.run(["go", "mod", "download"], cwd=src, env=self.go_env, check=True)
-        go = self.pins.get("go", {})
-        ldflags = " ".join(x for x in (go.get("ldflags", "-s -w"), extra_ldflags) if x)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        cmd = ["go", "build", *go.get("flags", ["-trimpath"]), "-ldflags", ldflags, "-o", str(tmp)]
-        cmd.append(spec.get("package", "."))
-        log(f"compiling {spec['module']} ({' '.join(cmd)})")
-        subprocess.run(cmd, cwd=src, env=self.go_env, check=True)
-        tmp.rename(out)
-        log(f"built {out.name} in {time.monotonic() - t0:.0f}s ({out.stat().st_size >> 20} MiB)")
-
-    def _write_cli_config(self) -> None:
-        includes = ", ".join(f'"{host}/*/*"' for host in MIRROR_HOSTS)
-        self.cli_config.write_text(
-            "# Written by harness/toolchain.py: providers come from the offline mirror only.\n"
-            "provider_installation {\n"
-            "  filesystem_mirror {\n"
-            f'    path    = "{self.mirror}"\n'
-            f"    include = [{includes}]\n"
-            "  }\n"
-            "}\n"
-            "disable_checkpoint = true\n"
-        )
-
-
-def actionlint_binary() -> Path:
-    """The actionlint built with the toolchain (or one on PATH)."""
-    on_path = shutil.which("actionlint")
-    if on_path:
-        return Path(on_path)
+def tool_binary(name: str) -> Path:
+    """A tool pinned in toolchain.toml (actionlint, terraform-docs, tflint, ...), built with
+    the toolchain."""
     builder = Builder()
     if not builder.complete():
         builder.build()
-    return builder.bin_dir / "actionlint"
+    spec = next((t for t in builder.pins.get("tools", []) if t["binary"] == name), None)
+    if spec is None:
+        raise RuntimeError(f"{name} is not a tool pinned in toolchain.toml")
+    return builder.root / spec.get("install_dir", "bin") / name
+
+
+def actionlint_binary() -> Path:
+    return tool_binary("actionlint")
 
 
 # ------------------------------------------------------------------------------- CLI

@@ -9,7 +9,7 @@ import time
 import hcl2
 import pytest
 
-from harness import toolchain as tcmod
+from harness.paths import REPO_ROOT
 from harness.stack import EMULATED_SERVICES, Stack, emulator_override
 from harness.toolchain import MIRROR_HOSTS, Builder, Toolchain, get_toolchain, load_pins
 
@@ -54,6 +54,25 @@ def test_cli_config_mirrors_both_registries(tmp_path, monkeypatch):
     assert "direct" not in text, "offline: the mirror must be the only source"
 
 
+def test_each_part_is_keyed_by_its_own_pin(monkeypatch):
+    pins = load_pins()
+    before = Builder(pins)
+    aws = next(p for p in pins["providers"] if p["source"] == "hashicorp/aws")
+    more = {
+        **pins,
+        "tools": [*pins["tools"], {"module": "example.com/x", "version": "v1", "binary": "x"}],
+    }
+    after = Builder(more)
+    assert after.part_dir(aws) == before.part_dir(aws), "a new tool must not rebuild the provider"
+    assert after.root != before.root, "a new tool makes a new toolchain"
+    lean_dir, cli_dir = before.part_dir(aws), before.part_dir(pins["cli"])
+    monkeypatch.setenv("FILESTORE_PROVIDER_SERVICES", "all")
+    full = Builder(pins)
+    assert full.services(aws) is None
+    assert full.part_dir(aws) != lean_dir, "lean and full builds are separate parts"
+    assert full.part_dir(pins["cli"]) == cli_dir
+
+
 def test_emulator_override_points_every_service_at_the_endpoint(tmp_path):
     text = emulator_override("http://127.0.0.1:4566", tmp_path / "s.tfstate")
     parsed = hcl2.load(io.StringIO(text))
@@ -75,7 +94,7 @@ def test_stack_copy_keeps_the_layout_and_leaves_the_repo_alone(tmp_path):
     assert (tmp_path / "modules" / "network" / "main.tf").exists()
     assert (tmp_path / "app" / "deploy").is_dir()
     assert (stack.tfdir / "zz_emulator_override.tf").exists()
-    assert not (tcmod.REPO_ROOT / "environments" / "dev" / "zz_emulator_override.tf").exists()
+    assert not (REPO_ROOT / "environments" / "dev" / "zz_emulator_override.tf").exists()
     env = stack.env()
     assert env["TF_VAR_run_id"] == stack.run_id and env["AWS_ACCESS_KEY_ID"] == "testing"
 

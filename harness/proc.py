@@ -1,0 +1,134 @@
+"""Child processes with bounds: every command of ours ends, cleanly when it can.
+
+``run_bounded`` runs a command to completion or until its time bound; past the bound (or
+on Ctrl-C/SIGTERM turned into KeyboardInterrupt) the command gets one SIGINT and a grace
+period to stop cleanly (Terraform/OpenTofu write their state on SIGINT), then SIGKILL for
+its whole process group. ``pending_resources`` reads a Terraform log for what it was
+still waiting on, so a timeout says which resource hung.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+
+class StageTimeout(RuntimeError):
+    """A command passed its time bound and was stopped."""
+
+    def __init__(self, cmd: list[str], timeout: float, stdout: str, stderr: str) -> None:
+        self.cmd, self.timeout, self.stdout, self.stderr = cmd, timeout, stdout, stderr
+        pending = pending_resources(stdout + stderr)
+        waiting = f"; still waiting on: {', '.join(pending)}" if pending else ""
+        super().__init__(
+            f"`{' '.join(cmd[:2])}` stopped after its bound of {timeout:.0f}s{waiting}"
+        )
+
+
+def stop_process(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
+    """SIGTERM the process group, then SIGKILL after ``timeout`` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=timeout)
+
+
+def kill_group(pid: int | str | None, grace: float = 5.0) -> None:
+    """Stop a process group we only know by its leader's pid (e.g. from a state file)."""
+    import time
+
+    if not pid:
+        return
+    with contextlib.suppress(ProcessLookupError, ValueError, PermissionError):
+        os.killpg(int(pid), signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            os.killpg(int(pid), 0)
+            time.sleep(0.1)
+        os.killpg(int(pid), signal.SIGKILL)
+
+
+def tail(path: Path | None, n: int = 20) -> str:
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-n:]) if path else ""
+    except OSError:
+        return ""
+
+
+def run_bounded(
+    cmd: list[str],
+    *,
+    timeout: float | None,
+    grace: float = 120.0,
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Run ``cmd`` capturing its output; never longer than ``timeout`` + ``grace`` seconds.
+
+    Past ``timeout``: one SIGINT, up to ``grace`` seconds to stop, then SIGKILL for the
+    group; raises :class:`StageTimeout` carrying the output. On KeyboardInterrupt the same
+    stop happens, and the interrupt is re-raised.
+    """
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # a terminal Ctrl-C reaches us only; we forward it once
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        out, err = _interrupt(proc, grace)
+        raise StageTimeout(cmd, timeout or 0, out, err) from None
+    except BaseException:
+        _interrupt(proc, grace)
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _interrupt(proc: subprocess.Popen, grace: float) -> tuple[str, str]:
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        return proc.communicate()
+
+
+# Terraform/OpenTofu progress lines: "<address>: Creating...", "<address>: Creation complete
+# after 2s [id=...]", "<address>: Still destroying... [id=..., 1m0s elapsed]".
+_PROGRESS = re.compile(
+    r"^(?P<addr>[\w.\[\]\"-]+): (?P<what>Creating|Destroying|Modifying|Reading|Still \w+)\.\.\.",
+    re.M,
+)
+_DONE = re.compile(
+    r"^(?P<addr>[\w.\[\]\"-]+): (Creation|Destruction|Modifications|Read) complete", re.M
+)
+
+
+def pending_resources(log: str) -> list[str]:
+    """Addresses that a Terraform log started working on and never finished, in order."""
+    events = [(m.start(), m["addr"], True) for m in _PROGRESS.finditer(log)]
+    events += [(m.start(), m["addr"], False) for m in _DONE.finditer(log)]
+    pending: dict[str, None] = {}
+    for _, addr, started in sorted(events):
+        if started:
+            pending.setdefault(addr, None)
+        else:
+            pending.pop(addr, None)
+    return list(pending)
