@@ -11,7 +11,7 @@ OLDER_THAN ?= 6h
 
 export TARGET
 
-.PHONY: help setup toolchain validate fmt unit gate integration test up down sweep bench lint
+.PHONY: help setup toolchain validate fmt unit gate integration test up down sweep bench lint docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,9 +28,20 @@ fmt: ## format HCL in place
 validate: ## fmt -check, then init -backend=false + validate in every environment
 	$(PY) -m harness.validate
 
-lint: ## ruff over the Python code
+lint: ## ruff, and tflint (with the AWS ruleset) over every module and environment
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check harness app tests bench
+	@tflint=$$($(PY) -c 'from harness.toolchain import tool_binary as t; print(t("tflint"))') && \
+	export TFLINT_PLUGIN_DIR=$$($(PY) -c 'from harness.toolchain import tool_binary as t; print(t("tflint-ruleset-aws").parent)') && \
+	for d in modules environments; do \
+	  echo "tflint $$d/" && $$tflint --recursive --chdir=$$d --config="$(CURDIR)/.tflint.hcl" --format=compact || exit 1; \
+	done
+
+docs: ## module and environment READMEs from the code (terraform-docs, .terraform-docs.yml)
+	@tfdocs=$$($(PY) -c 'from harness.toolchain import tool_binary as t; print(t("terraform-docs"))') && \
+	for d in modules/* environments/*; do \
+	  [ -f $$d/main.tf ] || continue; $$tfdocs $$d >/dev/null && echo "docs $$d" || exit 1; \
+	done
 
 unit: ## pytest tests/unit (no cloud)
 	$(PYTEST) tests/unit -n 2 --dist loadgroup $(PYTEST_ARGS)

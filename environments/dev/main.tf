@@ -1,122 +1,76 @@
-# The dev environment: the whole stack at free-tier sizes, easy to tear down
-# (no deletion protection, no final snapshot, buckets emptied on destroy).
+# tflint-ignore-file: terraform_standard_module_structure # its sizes are declared here, see below
+# The dev environment: the whole stack at free-tier sizes, easy to tear down: no
+# deletion protection, no final snapshot, one day of backups, buckets emptied on
+# destroy, no VPC flow logs, no detailed monitoring. variables.tf, outputs.tf,
+# providers.tf and versions.tf are the same for every environment (prod links to
+# them); this file holds what is dev's own.
 
 locals {
   environment = "dev"
-  name_prefix = "${var.project}-${local.environment}-${var.run_id}"
-
-  common_tags = merge(var.tags, {
-    Project     = var.project
-    Environment = local.environment
-    run_id      = var.run_id
-    ManagedBy   = "terraform"
-  })
-
-  db_password_parameter_name = "/${var.project}/${local.environment}/${var.run_id}/db/password"
-  metrics_namespace          = "${var.project}/${local.environment}"
-  app_source_dir             = "${path.root}/../../app"
 }
 
-module "network" {
-  source = "../../modules/network"
-
-  name_prefix        = local.name_prefix
-  cidr               = var.vpc_cidr
-  availability_zones = var.availability_zones
-  enable_flow_logs   = var.enable_flow_logs
+# The inputs whose defaults are dev's own (the others are in variables.tf, which
+# every environment shares, and which therefore cannot hold them).
+variable "instance_type" {
+  description = "EC2 instance type of the web server (free tier: t3.micro)."
+  type        = string
+  default     = "t3.micro"
+  nullable    = false
 }
 
-module "security" {
-  source = "../../modules/security"
+variable "db_instance_class" {
+  description = "RDS instance class (free tier: db.t3.micro)."
+  type        = string
+  default     = "db.t3.micro"
+  nullable    = false
+}
 
-  name_prefix   = local.name_prefix
-  vpc_id        = module.network.vpc_id
+variable "db_allocated_storage" {
+  description = "Database storage in GiB (free tier: 20)."
+  type        = number
+  default     = 20
+  nullable    = false
+}
+
+variable "log_retention_days" {
+  description = "Days the CloudWatch logs are kept."
+  type        = number
+  default     = 14
+  nullable    = false
+}
+
+module "stack" {
+  source = "../../modules/stack"
+
+  environment   = local.environment
+  project       = var.project
+  run_id        = var.run_id
   operator_cidr = var.operator_cidr
-}
 
-module "storage" {
-  source = "../../modules/storage"
+  enable_flow_logs = false
 
-  name_prefix                        = local.name_prefix
-  purpose                            = "files"
-  force_destroy                      = true # the tests destroy the stack with uploads in it
+  ami_id                   = var.ami_id
+  instance_type            = var.instance_type
+  detailed_monitoring      = false # not free; the CPU alarm evaluates 5-minute periods
+  ssh_key_name             = var.ssh_key_name
+  app_port                 = var.app_port
+  app_listen_address       = var.app_listen_address
+  install_cloudwatch_agent = var.install_cloudwatch_agent
+  max_upload_bytes         = var.max_upload_bytes
+
+  bucket_force_destroy               = true # the tests destroy the stack with uploads in it
   noncurrent_version_expiration_days = 7
-}
 
-module "artifacts" {
-  source = "../../modules/storage"
+  db_instance_class          = var.db_instance_class
+  db_allocated_storage       = var.db_allocated_storage
+  db_max_allocated_storage   = 0 # autoscaling could leave the free tier's 20 GiB
+  db_port                    = var.db_port
+  db_multi_az                = false
+  db_deletion_protection     = false
+  db_skip_final_snapshot     = true
+  db_backup_retention_period = 1
+  db_apply_immediately       = true
 
-  name_prefix                        = local.name_prefix
-  purpose                            = "artifacts"
-  force_destroy                      = true # rebuilt from the repository at every apply
-  noncurrent_version_expiration_days = 7
-}
-
-module "database" {
-  source = "../../modules/database"
-  #checkov:skip=CKV_AWS_157:dev is single-AZ (free tier); prod is Multi-AZ
-  #checkov:skip=CKV_AWS_293:dev is torn down by the tests; prod has deletion protection
-
-  name_prefix             = local.name_prefix
-  subnet_ids              = module.network.private_subnet_ids
-  security_group_ids      = [module.security.db_security_group_id]
-  password_parameter_name = local.db_password_parameter_name
-
-  engine_version    = var.db_engine_version
-  instance_class    = var.db_instance_class
-  allocated_storage = var.db_allocated_storage
-  storage_type      = "gp3"
-
-  multi_az                = false
-  deletion_protection     = false
-  skip_final_snapshot     = true
-  backup_retention_period = 1
-  apply_immediately       = true
-  log_retention_days      = var.log_retention_days
-}
-
-module "iam" {
-  source = "../../modules/iam"
-
-  name_prefix               = local.name_prefix
-  bucket_arn                = module.storage.bucket_arn
-  artifact_bucket_arn       = module.artifacts.bucket_arn
-  db_password_parameter_arn = module.database.password_parameter_arn
-  log_group_arn             = module.monitoring.log_group_arn
-  metrics_namespace         = local.metrics_namespace
-}
-
-module "compute" {
-  source = "../../modules/compute"
-
-  name_prefix           = local.name_prefix
-  ami_id                = var.ami_id
-  instance_type         = var.instance_type
-  subnet_id             = module.network.public_subnet_id
-  security_group_ids    = [module.security.web_security_group_id]
-  instance_profile_name = module.iam.instance_profile_name
-  key_name              = var.ssh_key_name
-  monitoring            = false # detailed monitoring is not free
-
-  app_source_dir             = local.app_source_dir
-  artifact_bucket_name       = module.artifacts.bucket_name
-  bucket_name                = module.storage.bucket_name
-  db_address                 = module.database.address
-  db_port                    = module.database.port
-  db_name                    = module.database.db_name
-  db_username                = module.database.username
-  db_password_parameter_name = module.database.password_parameter_name
-  max_upload_bytes           = var.max_upload_bytes
-  log_group_name             = module.monitoring.log_group_name
-  metrics_namespace          = local.metrics_namespace
-}
-
-module "monitoring" {
-  source = "../../modules/monitoring"
-
-  name_prefix          = local.name_prefix
-  log_retention_days   = var.log_retention_days
-  instance_id          = module.compute.instance_id
-  alarm_period_seconds = 300
-  alarm_actions        = var.alarm_actions
+  log_retention_days = var.log_retention_days
+  alarm_actions      = var.alarm_actions
 }

@@ -1,3 +1,8 @@
+# The inputs of every environment (docs/CONTRACTS.md); prod links to this file. The
+# sizes, whose defaults differ, are in each environment's main.tf. Each input is
+# checked where it is used: project and run_id by modules/stack, operator_cidr by
+# modules/security, sizes and ports by the module they size.
+
 variable "region" {
   description = "AWS region of the stack."
   type        = string
@@ -11,43 +16,23 @@ variable "region" {
 }
 
 variable "project" {
-  description = "Project name: first part of every resource name and the Project tag."
+  description = "Project name: first part of every resource name and the Project tag; ^[a-z][a-z0-9-]{1,20}$."
   type        = string
   default     = "filestore"
   nullable    = false
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
-    error_message = "project must be 2-21 characters of lowercase letters, digits and hyphens, starting with a letter."
-  }
 }
 
 variable "run_id" {
-  description = "Identifier of this deployment (set by the tests): part of every resource name and the run_id tag, so parallel stacks never collide and leftovers can be swept."
+  description = "Identifier of this deployment (set by the tests): part of every resource name and the run_id tag, so parallel stacks never collide and leftovers can be swept; ^[a-z0-9][a-z0-9-]{0,19}$."
   type        = string
   default     = "manual"
   nullable    = false
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,19}$", var.run_id))
-    error_message = "run_id must be 1-20 characters of lowercase letters, digits and hyphens, starting with a letter or digit."
-  }
 }
 
 variable "operator_cidr" {
   description = "The only source allowed to SSH to the web server, e.g. \"203.0.113.10/32\". A /0 (the whole internet) is refused."
   type        = string
   nullable    = false
-
-  validation {
-    condition     = can(cidrhost(var.operator_cidr, 0)) && try(cidrsubnet(var.operator_cidr, 0, 0) == var.operator_cidr, false)
-    error_message = "operator_cidr must be a valid IPv4 or IPv6 CIDR block in canonical form (host bits zero), e.g. \"203.0.113.10/32\"."
-  }
-
-  validation {
-    condition     = !contains(["0.0.0.0/0", "::/0"], var.operator_cidr) && try(tonumber(split("/", var.operator_cidr)[1]) > 0, false)
-    error_message = "operator_cidr must not open SSH to the whole internet (0.0.0.0/0 or ::/0)."
-  }
 }
 
 variable "ami_id" {
@@ -56,45 +41,10 @@ variable "ami_id" {
   default     = null
 }
 
-variable "instance_type" {
-  description = "EC2 instance type of the web server (free tier: t3.micro)."
-  type        = string
-  default     = "t3.micro"
-  nullable    = false
-}
-
-variable "db_instance_class" {
-  description = "RDS instance class (free tier: db.t3.micro)."
-  type        = string
-  default     = "db.t3.micro"
-  nullable    = false
-}
-
-variable "db_allocated_storage" {
-  description = "Database storage in GiB (free tier: 20)."
-  type        = number
-  default     = 20
-  nullable    = false
-}
-
-variable "db_engine_version" {
-  description = "MySQL engine version (major.minor lets RDS pick the minor release)."
-  type        = string
-  default     = "8.4"
-  nullable    = false
-}
-
 variable "ssh_key_name" {
   description = "EC2 key pair for SSH to the web server (the AWS target's database tunnel). null: no key pair."
   type        = string
   default     = null
-}
-
-variable "log_retention_days" {
-  description = "Days the app's CloudWatch logs are kept."
-  type        = number
-  default     = 14
-  nullable    = false
 }
 
 variable "max_upload_bytes" {
@@ -104,23 +54,31 @@ variable "max_upload_bytes" {
   nullable    = false
 }
 
-variable "vpc_cidr" {
-  description = "IPv4 CIDR block of the VPC."
-  type        = string
-  default     = "10.0.0.0/16"
+variable "app_port" {
+  description = "TCP port the app (gunicorn) listens on, open to the world; app_url names it when it is not 80. The emulator target sets a free port per stack."
+  type        = number
+  default     = 80
   nullable    = false
 }
 
-variable "availability_zones" {
-  description = "Availability zones to use (at least two). null: the first two available in the region."
-  type        = list(string)
-  default     = null
+variable "app_listen_address" {
+  description = "IPv4 address the app binds, and app_url's host unless it is \"0.0.0.0\" (every interface). The emulator target sets \"127.0.0.1\": its instances share the host's network."
+  type        = string
+  default     = "0.0.0.0"
+  nullable    = false
 }
 
-variable "enable_flow_logs" {
-  description = "Send the VPC's rejected-traffic flow logs to CloudWatch Logs."
+variable "install_cloudwatch_agent" {
+  description = "Install the CloudWatch agent on the web server. The emulator target sets false: the agent's download is unreachable offline."
   type        = bool
-  default     = false
+  default     = true
+  nullable    = false
+}
+
+variable "db_port" {
+  description = "TCP port of the database. The emulator target sets the port of the MariaDB standing in for RDS."
+  type        = number
+  default     = 3306
   nullable    = false
 }
 

@@ -1,3 +1,5 @@
+# The CLI and providers of every environment; prod links to this file.
+
 terraform {
   # Terraform >= 1.5 or OpenTofu >= 1.6.
   required_version = ">= 1.5.0"
@@ -7,6 +9,7 @@ terraform {
       source  = "hashicorp/aws"
       version = "~> 6.0"
     }
+    # tflint-ignore: terraform_unused_required_providers # pinned here for modules/database
     random = {
       source  = "hashicorp/random"
       version = "~> 3.6"

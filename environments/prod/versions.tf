@@ -1,18 +1,1 @@
-terraform {
-  # Terraform >= 1.5 or OpenTofu >= 1.6.
-  required_version = ">= 1.5.0"
-
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = "~> 6.0"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.6"
-    }
-  }
-
-  # Partial configuration: `init -backend-config=backend.hcl` (see backend.hcl.example).
-  backend "s3" {}
-}
+../dev/versions.tf

@@ -32,18 +32,3 @@ output "private_ip" {
   description = "Private IPv4 address of the web server."
   value       = aws_instance.this.private_ip
 }
-
-output "app_url" {
-  description = "URL of the app on the web server."
-  value       = format("http://%s%s", coalesce(aws_instance.this.public_ip, aws_instance.this.public_dns, aws_instance.this.private_ip), var.app_port == 80 ? "" : ":${var.app_port}")
-}
-
-output "app_files" {
-  description = "Paths (relative to app_source_dir) of the files shipped in user_data."
-  value       = local.app_file_paths
-}
-
-output "user_data_size_bytes" {
-  description = "Length of the gzip+base64 user_data string sent to EC2 (the decoded payload must stay within 16 KiB)."
-  value       = length(local.user_data_base64)
-}

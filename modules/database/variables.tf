@@ -228,15 +228,10 @@ variable "enabled_cloudwatch_logs_exports" {
 }
 
 variable "log_retention_days" {
-  description = "Days the exported database logs are kept (one of the values CloudWatch Logs accepts)."
+  description = "Days the exported database logs are kept: one of the values CloudWatch Logs accepts (the AWS provider refuses others at plan)."
   type        = number
   default     = 30
   nullable    = false
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
-  }
 }
 
 variable "log_kms_key_arn" {

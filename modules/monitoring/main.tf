@@ -16,7 +16,7 @@ resource "aws_cloudwatch_metric_alarm" "cpu" {
   metric_name         = "CPUUtilization"
   dimensions          = { InstanceId = var.instance_id }
   statistic           = "Average"
-  period              = var.alarm_period_seconds
+  period              = var.detailed_monitoring ? 60 : 300
   evaluation_periods  = var.alarm_evaluation_periods
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.cpu_threshold_percent

@@ -44,16 +44,11 @@ variable "cpu_threshold_percent" {
   }
 }
 
-variable "alarm_period_seconds" {
-  description = "Period of the alarms' metric statistics, in seconds (300 with basic EC2 monitoring, 60 with detailed monitoring)."
-  type        = number
-  default     = 300
+variable "detailed_monitoring" {
+  description = "Whether the instance has detailed (1-minute) EC2 monitoring: the CPU alarm then evaluates 1-minute periods, otherwise the 5-minute periods of basic monitoring."
+  type        = bool
+  default     = true
   nullable    = false
-
-  validation {
-    condition     = contains([60, 300, 900, 3600], var.alarm_period_seconds)
-    error_message = "alarm_period_seconds must be one of 60, 300, 900, 3600."
-  }
 }
 
 variable "alarm_evaluation_periods" {

@@ -55,15 +55,10 @@ variable "flow_logs_traffic_type" {
 }
 
 variable "flow_logs_retention_days" {
-  description = "Retention of the flow log group, in days (one of the values CloudWatch Logs accepts)."
+  description = "Retention of the flow log group, in days: one of the values CloudWatch Logs accepts (the AWS provider refuses others at plan)."
   type        = number
   default     = 14
   nullable    = false
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_logs_retention_days)
-    error_message = "flow_logs_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
-  }
 }
 
 variable "flow_logs_kms_key_arn" {

@@ -1,15 +1,9 @@
 # Unit tests of modules/compute with a mocked AWS provider (no cloud, no credentials):
 #   tofu init -backend=false && tofu test
-# Run from modules/compute: app_source_dir points at the repository's app/.
-# Driven by tests/unit/hcl/test_hcl_tofu.py.
+# Driven by tests/unit/hcl/test_hcl_tofu.py. IMDSv2 and the encrypted root volume are
+# checkov's (CKV_AWS_79, CKV_AWS_8): not asserted here.
 
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = {
-      region = "us-east-1"
-    }
-  }
-
   mock_data "aws_ami" {
     defaults = {
       id = "ami-0123456789abcdef0"
@@ -18,65 +12,63 @@ mock_provider "aws" {
 }
 
 variables {
-  name_prefix                = "filestore-test-unit"
-  subnet_id                  = "subnet-0123456789abcdef0"
-  security_group_ids         = ["sg-0123456789abcdef0"]
-  instance_profile_name      = "filestore-test-unit-instance"
-  app_source_dir             = "../../app"
-  artifact_bucket_name       = "filestore-test-unit-artifacts-123456789012"
-  bucket_name                = "filestore-test-unit-files-123456789012"
-  db_address                 = "db.example.internal"
-  db_name                    = "filestore"
-  db_username                = "filestore_admin"
-  db_password_parameter_name = "/filestore/test/unit/db/password"
-  log_group_name             = "/filestore-test-unit/app"
-  metrics_namespace          = "filestore/test"
+  name_prefix           = "filestore-test-unit"
+  subnet_id             = "subnet-0123456789abcdef0"
+  security_group_ids    = ["sg-0123456789abcdef0"]
+  instance_profile_name = "filestore-test-unit-instance"
+  user_data_base64      = "IyEvYmluL2Jhc2gK"
 }
 
-run "imdsv2_encrypted_root_and_user_data" {
+run "ubuntu_from_canonical_in_the_given_network" {
   command = plan
 
   assert {
-    condition     = one(aws_instance.this.metadata_options).http_tokens == "required"
-    error_message = "IMDSv2 is required."
+    condition     = aws_instance.this.ami == "ami-0123456789abcdef0" && one(data.aws_ami.ubuntu[0].owners) == "099720109477"
+    error_message = "With no ami_id, the AMI is the newest image owned by Canonical."
   }
 
   assert {
-    condition     = one(aws_instance.this.root_block_device).encrypted == true
-    error_message = "The root volume is encrypted."
+    condition     = [for f in data.aws_ami.ubuntu[0].filter : one(f.values) if f.name == "name"] == ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"]
+    error_message = "The AMI is Ubuntu 24.04 LTS (noble) amd64."
   }
 
   assert {
-    condition     = aws_instance.this.instance_type == "t3.micro"
-    error_message = "The default instance type is free-tier t3.micro."
+    condition     = aws_instance.this.instance_type == "t3.micro" && one(aws_instance.this.credit_specification).cpu_credits == "standard"
+    error_message = "The default is free-tier t3.micro, which never bills CPU credits."
   }
 
   assert {
-    condition     = aws_instance.this.ami == "ami-0123456789abcdef0"
-    error_message = "With no ami_id, the AMI comes from the Ubuntu lookup."
+    condition     = aws_instance.this.subnet_id == var.subnet_id && aws_instance.this.vpc_security_group_ids == toset(var.security_group_ids) && aws_instance.this.iam_instance_profile == var.instance_profile_name
+    error_message = "The instance runs in the given subnet, groups and instance profile."
   }
 
   assert {
-    condition     = length(aws_instance.this.user_data_base64) > 0 && output.user_data_size_bytes * 3 / 4 <= 16384
-    error_message = "user_data is set and within EC2's 16 KiB."
+    condition     = aws_instance.this.user_data_base64 == var.user_data_base64 && aws_instance.this.user_data_replace_on_change
+    error_message = "The given user_data is the instance's, and a new one replaces it."
   }
 
   assert {
-    condition     = contains(output.app_files, "requirements.txt") && alltrue([for f in output.app_files : !startswith(f, "deploy/")])
-    error_message = "The app's files are shipped, without the deploy script."
+    condition     = aws_instance.this.tags["Name"] == "filestore-test-unit-web"
+    error_message = "The instance is named <name_prefix>-web."
   }
 }
 
-run "pinned_ami" {
+run "pinned_ami_and_a_non_burstable_type" {
   command = plan
 
   variables {
-    ami_id = "ami-0fedcba9876543210"
+    ami_id        = "ami-0fedcba9876543210"
+    instance_type = "m7i.large"
   }
 
   assert {
-    condition     = aws_instance.this.ami == "ami-0fedcba9876543210"
-    error_message = "A pinned AMI is used as given."
+    condition     = aws_instance.this.ami == "ami-0fedcba9876543210" && length(data.aws_ami.ubuntu) == 0
+    error_message = "A pinned AMI is used as given, without a lookup."
+  }
+
+  assert {
+    condition     = length(aws_instance.this.credit_specification) == 0
+    error_message = "CPU credits only apply to burstable types."
   }
 }
 
@@ -108,4 +100,23 @@ run "rejects_a_tiny_root_volume" {
   }
 
   expect_failures = [var.root_volume_size]
+}
+
+run "the_standalone_example_plans" {
+  command = plan
+
+  module {
+    source = "./examples/standalone"
+  }
+
+  variables {
+    subnet_id             = "subnet-0123456789abcdef0"
+    security_group_ids    = ["sg-0123456789abcdef0"]
+    instance_profile_name = "compute-example"
+  }
+
+  assert {
+    condition     = startswith(output.url, "http://")
+    error_message = "The example plans a server and gives its URL."
+  }
 }

@@ -1,6 +1,7 @@
 # Unit tests of modules/database with mocked AWS and random providers (no cloud, no
 # credentials):  tofu init -backend=false && tofu test
-# Driven by tests/unit/hcl/test_hcl_tofu.py.
+# Driven by tests/unit/hcl/test_hcl_tofu.py. "Not public" and "encrypted" are checkov's
+# (CKV_AWS_17, CKV_AWS_16): not asserted here.
 
 mock_provider "aws" {}
 mock_provider "random" {}
@@ -12,22 +13,12 @@ variables {
   password_parameter_name = "/filestore/test/unit/db/password"
 }
 
-run "private_encrypted_mysql" {
+run "mysql_in_the_given_subnets" {
   command = plan
 
   assert {
     condition     = aws_db_instance.this.engine == "mysql"
     error_message = "The engine is MySQL."
-  }
-
-  assert {
-    condition     = aws_db_instance.this.publicly_accessible == false
-    error_message = "The database is never publicly accessible."
-  }
-
-  assert {
-    condition     = aws_db_instance.this.storage_encrypted == true
-    error_message = "Storage is encrypted."
   }
 
   assert {
@@ -41,6 +32,11 @@ run "private_encrypted_mysql" {
   }
 
   assert {
+    condition     = aws_db_instance.this.db_subnet_group_name == aws_db_subnet_group.this.name && aws_db_instance.this.vpc_security_group_ids == toset(var.security_group_ids)
+    error_message = "The instance is in that subnet group, with the given security groups only."
+  }
+
+  assert {
     condition     = aws_ssm_parameter.this.type == "SecureString" && aws_ssm_parameter.this.name == "/filestore/test/unit/db/password"
     error_message = "The password goes to the named SecureString."
   }
@@ -48,6 +44,51 @@ run "private_encrypted_mysql" {
   assert {
     condition     = aws_db_instance.this.deletion_protection && aws_db_instance.this.multi_az && !aws_db_instance.this.skip_final_snapshot
     error_message = "The module's defaults are the safe ones."
+  }
+
+  assert {
+    condition     = startswith(aws_db_instance.this.final_snapshot_identifier, "filestore-test-unit-db-final-") && aws_db_instance.this.backup_retention_period == 7
+    error_message = "A final snapshot is taken on destroy, and a week of backups kept."
+  }
+
+  assert {
+    condition     = aws_db_instance.this.enabled_cloudwatch_logs_exports == toset(["error", "slowquery"]) && aws_cloudwatch_log_group.exports["error"].retention_in_days == 30
+    error_message = "The error and slow-query logs go to log groups with a retention."
+  }
+}
+
+run "the_settings_reach_the_instance" {
+  command = plan
+
+  variables {
+    multi_az                        = false
+    deletion_protection             = false
+    skip_final_snapshot             = true
+    backup_retention_period         = 1
+    apply_immediately               = true
+    max_allocated_storage           = 100
+    port                            = 33061
+    enabled_cloudwatch_logs_exports = []
+  }
+
+  assert {
+    condition     = !aws_db_instance.this.multi_az && !aws_db_instance.this.deletion_protection && aws_db_instance.this.backup_retention_period == 1 && aws_db_instance.this.apply_immediately
+    error_message = "Multi-AZ, deletion protection, backups and apply_immediately follow the variables."
+  }
+
+  assert {
+    condition     = aws_db_instance.this.skip_final_snapshot && aws_db_instance.this.final_snapshot_identifier == null
+    error_message = "No final snapshot when it is skipped."
+  }
+
+  assert {
+    condition     = aws_db_instance.this.max_allocated_storage == 100 && aws_db_instance.this.port == 33061
+    error_message = "The storage ceiling and the port follow the variables."
+  }
+
+  assert {
+    condition     = length(aws_db_instance.this.enabled_cloudwatch_logs_exports) == 0 && length(aws_cloudwatch_log_group.exports) == 0
+    error_message = "No log exports, no log groups for them."
   }
 }
 

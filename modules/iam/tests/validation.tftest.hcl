@@ -1,6 +1,7 @@
 # Unit tests of modules/iam with a mocked AWS provider (no cloud, no credentials):
 #   tofu init -backend=false && tofu test
-# Driven by tests/unit/hcl/test_hcl_tofu.py.
+# Driven by tests/unit/hcl/test_hcl_tofu.py. Wildcard actions and "*" resources are
+# checkov's (CKV_AWS_49/63/355/356, CKV_FS_15/16); here, the exact statements.
 
 mock_provider "aws" {
   mock_data "aws_region" {
@@ -32,6 +33,38 @@ run "role_and_profile" {
   assert {
     condition     = aws_iam_role.this.name == "filestore-test-unit-instance" && aws_iam_instance_profile.this.name == "filestore-test-unit-instance"
     error_message = "The role and its instance profile are named after the prefix."
+  }
+
+  assert {
+    condition     = jsonencode([for s in data.aws_iam_policy_document.assume_role.statement : [s.actions, s.principals]]) == jsonencode([[["sts:AssumeRole"], [{ type = "Service", identifiers = ["ec2.amazonaws.com"] }]]])
+    error_message = "Only EC2 assumes the role."
+  }
+
+  assert {
+    condition = jsonencode({ for s in data.aws_iam_policy_document.this.statement : s.sid => sort(s.resources) }) == jsonencode({
+      BucketList               = [var.bucket_arn]
+      ObjectReadWrite          = ["${var.bucket_arn}/*"]
+      ReadAppArtifacts         = ["${var.artifact_bucket_arn}/app/*"]
+      ReadDbPasswordParameter  = [var.db_password_parameter_arn]
+      WriteAppLogs             = [var.log_group_arn, "${var.log_group_arn}:*"]
+      PutMetricsInOwnNamespace = ["*"]
+    })
+    error_message = "The role reaches its bucket and its objects, the app's artifacts, its password parameter, its log group, and metrics (no resource-level permission exists for them)."
+  }
+
+  assert {
+    condition = jsonencode({ for s in data.aws_iam_policy_document.this.statement : s.sid => sort(s.actions) if s.sid != "ObjectReadWrite" && s.sid != "BucketList" }) == jsonencode({
+      ReadAppArtifacts         = ["s3:GetObject"]
+      ReadDbPasswordParameter  = ["ssm:GetParameter"]
+      WriteAppLogs             = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+      PutMetricsInOwnNamespace = ["cloudwatch:PutMetricData"]
+    })
+    error_message = "Read-only artifacts and parameter, write-only logs and metrics."
+  }
+
+  assert {
+    condition     = jsonencode([for s in data.aws_iam_policy_document.this.statement : s.condition if s.sid == "PutMetricsInOwnNamespace"]) == jsonencode([[{ test = "StringEquals", variable = "cloudwatch:namespace", values = ["filestore/test"] }]])
+    error_message = "Metrics go to the stack's own namespace only."
   }
 }
 

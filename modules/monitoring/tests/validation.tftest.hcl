@@ -27,8 +27,26 @@ run "retention_of_7_days_is_accepted" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.status_check.metric_name == "StatusCheckFailed" && aws_cloudwatch_metric_alarm.status_check.dimensions["InstanceId"] == "i-0123456789abcdef0"
-    error_message = "A status-check alarm watches the instance."
+    condition     = aws_cloudwatch_metric_alarm.cpu.period == 60
+    error_message = "With detailed monitoring (the default), the CPU alarm evaluates 1-minute periods."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.status_check.metric_name == "StatusCheckFailed" && aws_cloudwatch_metric_alarm.status_check.dimensions["InstanceId"] == "i-0123456789abcdef0" && aws_cloudwatch_metric_alarm.status_check.threshold == 1
+    error_message = "A status-check alarm watches the instance and fires on one failed check."
+  }
+}
+
+run "basic_monitoring_means_5_minute_periods" {
+  command = plan
+
+  variables {
+    detailed_monitoring = false
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.cpu.period == 300 && aws_cloudwatch_metric_alarm.status_check.period == 60
+    error_message = "Basic monitoring has 5-minute CPU data points; status checks are 1-minute metrics either way."
   }
 }
 

@@ -72,6 +72,21 @@ run "defaults_make_a_16_with_one_public_and_two_private_subnets" {
     condition     = length(aws_route_table.private) == 2
     error_message = "One route table per private subnet."
   }
+
+  assert {
+    condition     = aws_route.public_internet.route_table_id == aws_route_table.public.id && aws_route.public_internet.gateway_id == aws_internet_gateway.this.id
+    error_message = "The default route is in the public table, to the Internet Gateway."
+  }
+
+  assert {
+    condition     = aws_route_table_association.public.subnet_id == aws_subnet.public.id && aws_route_table_association.public.route_table_id == aws_route_table.public.id
+    error_message = "The public subnet uses the public route table."
+  }
+
+  assert {
+    condition     = [for a in aws_route_table_association.private : [a.subnet_id, a.route_table_id]] == [for i, s in aws_subnet.private : [s.id, aws_route_table.private[i].id]]
+    error_message = "Each private subnet uses its own private route table (which has no route out)."
+  }
 }
 
 run "explicit_zones_are_used" {

@@ -1,6 +1,7 @@
 # Unit tests of modules/security with a mocked AWS provider (no cloud, no credentials):
 #   tofu init -backend=false && tofu test
-# Driven by tests/unit/hcl/test_hcl_tofu.py.
+# Driven by tests/unit/hcl/test_hcl_tofu.py. "No SSH or other port from the world" and
+# "database ingress from groups only" are checkov's (CKV_AWS_24, CKV_FS_7, CKV_FS_8).
 
 mock_provider "aws" {}
 
@@ -31,6 +32,25 @@ run "accepts_one_host" {
   assert {
     condition     = aws_vpc_security_group_ingress_rule.db_from_web.from_port == 3306 && aws_vpc_security_group_ingress_rule.db_from_web.to_port == 3306 && aws_vpc_security_group_ingress_rule.db_from_web.cidr_ipv4 == null
     error_message = "MySQL 3306 on the database, from no CIDR."
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.db_from_web.referenced_security_group_id == aws_security_group.web.id && aws_vpc_security_group_ingress_rule.db_from_web.security_group_id == aws_security_group.db.id
+    error_message = "The database's group admits the web server's group."
+  }
+}
+
+run "the_app_and_database_ports_follow_the_variables" {
+  command = plan
+
+  variables {
+    http_port = 18080
+    db_port   = 33061
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.web_http_ipv4.from_port == 18080 && aws_vpc_security_group_egress_rule.web_to_db.to_port == 33061 && aws_vpc_security_group_ingress_rule.db_from_web.from_port == 33061
+    error_message = "The web port and the database port are the given ones."
   }
 }
 

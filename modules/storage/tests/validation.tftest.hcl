@@ -1,6 +1,8 @@
 # Unit tests of modules/storage with a mocked AWS provider (no cloud, no credentials):
 #   tofu init -backend=false && tofu test
-# Driven by tests/unit/hcl/test_hcl_tofu.py.
+# Driven by tests/unit/hcl/test_hcl_tofu.py. ACLs off, versioning, the public-access
+# block and the TLS-only policy are checkov's (CKV2_AWS_65, CKV_AWS_21, CKV2_AWS_6 and
+# CKV_AWS_53-56, CKV_FS_1-6): not asserted here; the seed's AES-256 is a value.
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -14,7 +16,7 @@ variables {
   name_prefix = "filestore-test-unit"
 }
 
-run "a_private_versioned_encrypted_bucket" {
+run "named_kept_and_aes256" {
   command = plan
 
   assert {
@@ -28,28 +30,13 @@ run "a_private_versioned_encrypted_bucket" {
   }
 
   assert {
-    condition     = one(aws_s3_bucket_ownership_controls.this.rule).object_ownership == "BucketOwnerEnforced"
-    error_message = "ACLs are disabled (BucketOwnerEnforced)."
-  }
-
-  assert {
     condition     = one([for r in aws_s3_bucket_server_side_encryption_configuration.this.rule : one(r.apply_server_side_encryption_by_default).sse_algorithm]) == "AES256"
     error_message = "Default encryption is SSE-S3 (AES256)."
   }
 
   assert {
-    condition     = one(aws_s3_bucket_versioning.this.versioning_configuration).status == "Enabled"
-    error_message = "Versioning is enabled."
-  }
-
-  assert {
-    condition = alltrue([
-      aws_s3_bucket_public_access_block.this.block_public_acls,
-      aws_s3_bucket_public_access_block.this.block_public_policy,
-      aws_s3_bucket_public_access_block.this.ignore_public_acls,
-      aws_s3_bucket_public_access_block.this.restrict_public_buckets,
-    ])
-    error_message = "All four public-access blocks are on."
+    condition     = one([for r in aws_s3_bucket_lifecycle_configuration.this.rule : one(r.noncurrent_version_expiration).noncurrent_days]) == 90
+    error_message = "Non-current versions expire after 90 days by default."
   }
 }
 

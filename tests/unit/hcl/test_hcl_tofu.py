@@ -1,12 +1,13 @@
-"""The variable validations (and a few planned values) checked for real by OpenTofu:
-``tofu test`` with mocked providers, one pytest test per module and per environment.
+"""Values and variable validations, checked for real by OpenTofu: ``tofu test`` with
+mocked providers, one pytest test per module. modules/stack's tests also plan both
+environments (``run { module { source = "../../environments/<name>" } }``).
 
 The ``.tftest.hcl`` files live in ``modules/<name>/tests/`` (so ``tofu test`` works in a
-module folder by hand too) and, for the environments, in ``tests/unit/hcl/tofu/``. Every
-run happens in a temporary copy of ``modules/``, ``app/`` and the environment, so no
-``.terraform/`` or lock file lands in the repository. No cloud, no credentials: the
+module folder by hand too). Every run happens in a temporary copy of ``modules/``,
+``app/`` and ``environments/``, so no ``.terraform/`` or lock file lands in the
+repository. No cloud, no credentials: the
 providers are ``mock_provider`` blocks; the CLI and the provider schemas come from the
-offline toolchain (``make toolchain``). Without a toolchain these tests are skipped.
+offline toolchain (``make toolchain``); without one they fail, saying to run `make setup`.
 
 By hand:  cd modules/security && tofu init -backend=false && tofu test
 """
@@ -18,10 +19,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hclmodel import ENVIRONMENTS, MODULES, REPO_ROOT
+from hcl_summary import MODULES, REPO_ROOT
 
-HERE = Path(__file__).resolve().parent
-ENV_TESTS = sorted((HERE / "tofu").glob("*.tftest.hcl"))
 MODULE_TESTS = {
     m: sorted((REPO_ROOT / "modules" / m / "tests").glob("*.tftest.hcl")) for m in MODULES
 }
@@ -36,9 +35,6 @@ def _runs(files: list[Path]) -> int:
     return sum(len(re.findall(r'^run\s+"', f.read_text(), re.M)) for f in files)
 
 
-# ------------------------------------------------------------------ no toolchain
-
-
 @pytest.mark.parametrize("module", MODULES)
 def test_every_module_has_tofu_tests(module):
     files = MODULE_TESTS[module]
@@ -46,18 +42,6 @@ def test_every_module_has_tofu_tests(module):
     text = "\n".join(f.read_text() for f in files)
     assert "mock_provider" in text, f"modules/{module}/tests: use mock providers (no cloud)"
     assert "expect_failures" in text, f"modules/{module}/tests: no validation is exercised"
-
-
-def test_tftest_files_parse():
-    import hcl2
-
-    for path in [*ENV_TESTS, *(f for files in MODULE_TESTS.values() for f in files)]:
-        with open(path, encoding="utf-8") as fh:
-            parsed = hcl2.load(fh)
-        assert parsed.get("run"), f"{path.relative_to(REPO_ROOT)}: no run block"
-
-
-# ------------------------------------------------------------------- toolchain
 
 
 @pytest.fixture(scope="session")
@@ -108,13 +92,3 @@ def _init_and_test(toolchain, folder: Path, runs: int) -> None:
 @pytest.mark.parametrize("module", [m for m in MODULES if MODULE_TESTS[m]])
 def test_tofu_test_module(toolchain, workspace, module):
     _init_and_test(toolchain, workspace / "modules" / module, _runs(MODULE_TESTS[module]))
-
-
-@pytest.mark.toolchain
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_tofu_test_environment(toolchain, workspace, env):
-    folder = workspace / "environments" / env
-    (folder / "tests").mkdir(exist_ok=True)
-    for path in ENV_TESTS:
-        shutil.copy(path, folder / "tests" / path.name)
-    _init_and_test(toolchain, folder, _runs(ENV_TESTS))

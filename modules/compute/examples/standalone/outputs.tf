@@ -1,0 +1,4 @@
+output "url" {
+  description = "Where the page is served."
+  value       = "http://${module.web.public_ip}"
+}

@@ -1,0 +1,127 @@
+# Unit tests of modules/release with a mocked AWS provider (no cloud, no credentials):
+#   tofu init -backend=false && tofu test
+# Run from modules/release: app_source_dir points at the repository's app/, so the
+# real template is rendered (a variable it uses and the module does not pass fails
+# the plan). Driven by tests/unit/hcl/test_hcl_tofu.py. Secrets in user_data are
+# checkov's (CKV_AWS_46, CKV_FS_14, the secrets framework): not asserted here.
+
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-east-1"
+    }
+  }
+}
+
+variables {
+  name_prefix                = "filestore-test-unit"
+  app_source_dir             = "../../app"
+  artifact_bucket_name       = "filestore-test-unit-artifacts-123456789012"
+  bucket_name                = "filestore-test-unit-files-123456789012"
+  db_address                 = "db.example.internal"
+  db_name                    = "filestore"
+  db_username                = "filestore_admin"
+  db_password_parameter_name = "/filestore/test/unit/db/password"
+  log_group_name             = "/filestore-test-unit/app"
+  metrics_namespace          = "filestore/test"
+}
+
+run "the_app_and_a_user_data_that_installs_it" {
+  command = plan
+
+  assert {
+    condition     = contains(output.app_files, "requirements.txt") && alltrue([for f in output.app_files : !startswith(f, "deploy/") && !startswith(f, "tests/")])
+    error_message = "The app's files are shipped, without the deploy script and tests."
+  }
+
+  assert {
+    condition     = toset(keys(aws_s3_object.app)) == toset(output.app_files) && aws_s3_object.app["requirements.txt"].key == "app/requirements.txt"
+    error_message = "Each file is an object under artifact_prefix."
+  }
+
+  assert {
+    condition     = output.user_data_size_bytes * 3 / 4 <= 16384
+    error_message = "user_data fits EC2's 16 KiB."
+  }
+
+  assert {
+    condition     = strcontains(output.user_data, "--bind 0.0.0.0:80 ") && strcontains(output.user_data, "if install_cloudwatch_agent; then")
+    error_message = "gunicorn binds every interface on port 80, and the CloudWatch agent is installed."
+  }
+
+  assert {
+    condition = output.app_environment == {
+      FILESTORE_BUCKET            = "filestore-test-unit-files-123456789012"
+      AWS_REGION                  = "us-east-1"
+      AWS_DEFAULT_REGION          = "us-east-1"
+      FILESTORE_DB_HOST           = "db.example.internal"
+      FILESTORE_DB_PORT           = "3306"
+      FILESTORE_DB_NAME           = "filestore"
+      FILESTORE_DB_USER           = "filestore_admin"
+      FILESTORE_DB_PASSWORD_PARAM = "/filestore/test/unit/db/password"
+      FILESTORE_MAX_UPLOAD_BYTES  = "104857600"
+    }
+    error_message = "The app's environment is docs/CONTRACTS.md's: the password's parameter name, never the password."
+  }
+}
+
+run "the_emulator_settings" {
+  command = plan
+
+  variables {
+    app_port                 = 18080
+    app_listen_address       = "127.0.0.1"
+    install_cloudwatch_agent = false
+    db_port                  = 33061
+  }
+
+  assert {
+    condition     = strcontains(output.user_data, "--bind 127.0.0.1:18080 ") && !strcontains(output.user_data, "if install_cloudwatch_agent; then")
+    error_message = "gunicorn binds the given address and port; no CloudWatch agent."
+  }
+
+  assert {
+    condition     = output.app_environment["FILESTORE_DB_PORT"] == "33061"
+    error_message = "The app reaches the database on the given port."
+  }
+}
+
+run "rejects_a_password_in_the_app_environment" {
+  command = plan
+
+  variables {
+    extra_app_environment = { FILESTORE_DB_PASSWORD = "" }
+  }
+
+  expect_failures = [var.extra_app_environment]
+}
+
+run "rejects_a_hostname_as_listen_address" {
+  command = plan
+
+  variables {
+    app_listen_address = "localhost"
+  }
+
+  expect_failures = [var.app_listen_address]
+}
+
+run "rejects_an_ipv6_listen_address" {
+  command = plan
+
+  variables {
+    app_listen_address = "::1"
+  }
+
+  expect_failures = [var.app_listen_address]
+}
+
+run "rejects_port_zero" {
+  command = plan
+
+  variables {
+    app_port = 0
+  }
+
+  expect_failures = [var.app_port]
+}
