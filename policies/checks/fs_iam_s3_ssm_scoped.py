@@ -13,14 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import fs_policy_lib as lib
-from checkov.common.models.enums import CheckCategories, CheckResult
-from checkov.terraform.checks.data.base_check import BaseDataCheck
-from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
+import fs_statements as policies
 
-ID = "CKV_FS_16"
 NAME = "IAM statements granting S3/SSM actions are scoped to named resources (no '*')"
-GUIDE = "policies/README.md#ckv_fs_16"
 SERVICES = ("s3", "ssm")
 STAR_ONLY_ACTIONS = {
     "s3:listallmybuckets",
@@ -46,9 +41,7 @@ def _is_wide(resource: str) -> bool:
 
 def problems(statements: list[dict[str, Any]]) -> list[str]:
     found = []
-    for number, st in enumerate(statements):
-        if not lib.is_allow(st):
-            continue
+    for number, st in policies.allowed(statements):
         scoped = [a for a in st["actions"] if a.split(":", 1)[0].lower() in SERVICES]
         if not scoped or all(a.lower() in STAR_ONLY_ACTIONS for a in scoped):
             continue
@@ -60,50 +53,5 @@ def problems(statements: list[dict[str, Any]]) -> list[str]:
     return found
 
 
-class S3SsmScopedInPolicy(BaseResourceCheck):
-    def __init__(self) -> None:
-        super().__init__(
-            name=NAME,
-            id=ID,
-            categories=[CheckCategories.IAM],
-            supported_resources=lib.POLICY_RESOURCES,
-            guideline=GUIDE,
-        )
-
-    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        self.evaluated_keys = ["policy", "inline_policy"]
-        judged = False
-        found: list[str] = []
-        for policy in lib.policies_of(self.entity_type, conf):
-            statements = lib.statements_from_json(policy)
-            if statements is None:
-                continue
-            judged = True
-            found += problems(statements)
-        if found:
-            self.details.extend(found)
-            return CheckResult.FAILED
-        return CheckResult.PASSED if judged else CheckResult.UNKNOWN
-
-
-class S3SsmScopedInDocument(BaseDataCheck):
-    def __init__(self) -> None:
-        super().__init__(
-            name=NAME,
-            id=ID,
-            categories=[CheckCategories.IAM],
-            supported_data=["aws_iam_policy_document"],
-            guideline=GUIDE,
-        )
-
-    def scan_data_conf(self, conf: dict[str, Any]) -> CheckResult:
-        self.evaluated_keys = ["statement"]
-        found = problems(lib.statements_from_document(conf))
-        if found:
-            self.details.extend(found)
-            return CheckResult.FAILED
-        return CheckResult.PASSED
-
-
-check = S3SsmScopedInPolicy()
-data_check = S3SsmScopedInDocument()
+check = policies.PolicyCheck("CKV_FS_16", NAME, problems)
+data_check = policies.DocumentCheck("CKV_FS_16", NAME, problems)
