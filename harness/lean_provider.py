@@ -40,6 +40,10 @@ _IMPORT_LINE = re.compile(r'^import\s+(?:\w+\s+)?"([^"]+)"', re.M)
 _QUOTED = re.compile(r'"([^"]+)"')
 _ACCESSOR = re.compile(r"^func \(c \*AWSClient\) (\w+)\(", re.M)
 _TYPE_NAME = re.compile(r'TypeName:\s+"(aws_[a-z0-9_]+)"')
+_NAMES_CONST = re.compile(r'^\s+(\w+)\s+= "(\w+)"$', re.M)
+# A client accessor builds its client through the service package registered under
+# names.X, and code may look a service package up by name: both need it registered.
+_NEEDS_PACKAGE = re.compile(r"(?:client\[[^\]]+\]\(ctx, c, |ServicePackage\(ctx, )names\.(\w+)")
 
 
 class LeanBuildError(RuntimeError):
@@ -140,23 +144,38 @@ def mirror_source(module_dir: Path, dest: Path) -> Path:
     return dest
 
 
-def prepare(src: Path, services: list[str], work: Path) -> Path:
-    """Write the two replacements and the overlay file into ``work``; return the overlay."""
-    unknown = sorted(set(services) - set(available_services(src)))
+def prepare(src: Path, services: list[str], work: Path) -> tuple[Path, list[str]]:
+    """Write the two replacements and the overlay file into ``work``.
+
+    Returns the overlay and the services registered: the ones asked for, plus every
+    service whose client or package the compiled code reaches (the provider builds a
+    client through its service package, so e.g. S3's tag reading needs s3control
+    registered), found by iterating to a fixed point.
+    """
+    available = set(available_services(src))
+    unknown = sorted(set(services) - available)
     if unknown:
         raise LeanBuildError(
             f"toolchain.toml names services the provider does not have: {', '.join(unknown)} "
             f"(they are the folder names under {SERVICE_DIR}/ of {MODULE})"
         )
+    consts = dict(_NAMES_CONST.findall((src / "names" / "consts_gen.go").read_text()))
+    registered = set(services)
+    while True:
+        registry = filter_registry((src / REGISTRY).read_text(), registered)
+        corpus = "\n".join(
+            f.read_text(errors="replace")
+            for pkg in own_packages(src, registry)
+            for f in pkg.glob("*.go")
+            if not f.name.endswith("_test.go") and f != src / ACCESSORS
+        )
+        accessors = filter_accessors((src / ACCESSORS).read_text(), corpus)
+        needed = {consts.get(c, "") for c in _NEEDS_PACKAGE.findall(accessors + corpus)}
+        needed &= available
+        if needed <= registered:
+            break
+        registered |= needed
     work.mkdir(parents=True, exist_ok=True)
-    registry = filter_registry((src / REGISTRY).read_text(), set(services))
-    corpus = "\n".join(
-        f.read_text(errors="replace")
-        for pkg in own_packages(src, registry)
-        for f in pkg.glob("*.go")
-        if not f.name.endswith("_test.go") and f != src / ACCESSORS
-    )
-    accessors = filter_accessors((src / ACCESSORS).read_text(), corpus)
     replace = {}
     for rel, text in ((REGISTRY, registry), (ACCESSORS, accessors)):
         out = work / rel.name
@@ -164,4 +183,4 @@ def prepare(src: Path, services: list[str], work: Path) -> Path:
         replace[str(src / rel)] = str(out)
     overlay = work / "overlay.json"
     overlay.write_text(json.dumps({"Replace": replace}, indent=1))
-    return overlay
+    return overlay, sorted(registered)

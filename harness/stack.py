@@ -1,13 +1,24 @@
-"""Stack lifecycle: copy an environment, point it at a target, apply, read outputs, destroy.
+"""Stack lifecycle: copy a root module, point it at a target, apply, read outputs, destroy.
 
-The environment is copied (with ``modules/`` and ``app/`` beside it, the same relative
-layout) into a working directory, so the repository's own files are never touched.
-For the emulator target an override file, written the way ``tflocal`` does, points the
-aws provider at the moto server and replaces the S3 backend with a local one.
+The root (an environment, with ``modules/`` and ``app/`` beside it in the same relative
+layout, or any directory such as the toolchain proof) is copied into a working
+directory, so the repository's own files are never touched. For the emulator an
+override file, written the way ``tflocal`` does, points the aws provider at the moto
+server and replaces the S3 backend with a local one.
 
-Destroy is the caller's duty, but :meth:`Stack.lifecycle` registers it *before*
-apply and runs it on success, on failure, on an error half-way through apply and on
-Ctrl-C/SIGTERM; when destroy itself fails the state is kept and its path printed.
+Every stage has a time bound (``STAGE_BOUNDS``, overridable per stack or through
+``FILESTORE_STAGE_BOUNDS=apply=900,destroy=900``): past it the CLI gets one SIGINT and a
+grace period, the error names the resources it was still waiting on, and the state stays.
+
+:meth:`Stack.lifecycle` registers teardown *before* apply: it runs on success, on
+failure, on an error half-way through apply and on Ctrl-C/SIGTERM. Teardown is destroy,
+then a sweep of whatever still carries the run id (an interrupted apply can create what
+never reached the state); when destroy fails its state is kept, the sweep still runs,
+and the destroy error is raised afterwards.
+
+We drive the CLI ourselves rather than through tftest: tftest has no time bounds, no
+interrupt handling (SIGINT, grace, state kept) and no retry by error pattern, which are
+exactly what a lifecycle needs; it stays a fine tool for plain plan/apply assertions.
 """
 
 from __future__ import annotations
@@ -20,13 +31,15 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT
-from harness.sweeper import new_run_id
+from harness.proc import StageTimeout
+from harness.runid import new_run_id
 from harness.toolchain import Toolchain, get_toolchain
 
 # The services the stack talks to; every one is pointed at the emulator.
@@ -55,10 +68,19 @@ TRANSIENT_ERRORS = (
     r"InternalError: We encountered an internal error",
     r"Error acquiring the state lock",
 )
-OVERRIDE_FILE = "zz_emulator_override.tf"
-EMULATOR_AMI = "ami-785db401"  # an Ubuntu image moto ships; the real target looks one up
-KEPT_STATE_DIR = REPO_ROOT / "reports" / "kept-state"
 
+# Seconds each CLI stage may take before it is stopped (RDS alone takes ~80 s on the
+# emulator and up to ~15 min on AWS for a Multi-AZ create).
+STAGE_BOUNDS = {
+    "init": 300.0,
+    "apply": 2400.0,
+    "plan": 600.0,
+    "destroy": 2400.0,
+    "output": 120.0,
+    "show": 120.0,
+}
+OVERRIDE_FILE = "zz_emulator_override.tf"
+KEPT_STATE_DIR = REPO_ROOT / "reports" / "kept-state"
 
 # The AWS SDK sends S3 Control requests (provider 6.x reads bucket tags through it) to
 # ``{account_id}.{endpoint host}``: a name, not an IP, so `make setup` maps
@@ -92,6 +114,22 @@ terraform {{
 """
 
 
+def stage_bounds(overrides: dict[str, float] | None = None) -> dict[str, float]:
+    """``STAGE_BOUNDS`` with ``FILESTORE_STAGE_BOUNDS`` (``apply=900,destroy=900``) and
+    ``overrides`` applied; a malformed setting is an error, not a silent default."""
+    bounds = dict(STAGE_BOUNDS)
+    for item in filter(None, os.environ.get("FILESTORE_STAGE_BOUNDS", "").split(",")):
+        name, _, value = item.partition("=")
+        if name.strip() not in bounds or not re.fullmatch(r"\d+(\.\d+)?", value.strip()):
+            raise ValueError(
+                f"FILESTORE_STAGE_BOUNDS: {item!r} is not <stage>=<seconds> "
+                f"with a stage among {', '.join(bounds)}"
+            )
+        bounds[name.strip()] = float(value)
+    bounds.update(overrides or {})
+    return bounds
+
+
 def progress(msg: str) -> None:
     print(f"[stack] {msg}", flush=True)
 
@@ -120,7 +158,7 @@ class StackError(RuntimeError):
 
 @dataclass
 class Stack:
-    """One deployment of an environment on a target (``emulator`` or ``aws``)."""
+    """One deployment of a root module on a target (``emulator`` or ``aws``)."""
 
     environment: str = "dev"
     target: str = "emulator"
@@ -129,6 +167,9 @@ class Stack:
     tf_vars: dict = field(default_factory=dict)
     workdir: Path | None = None
     toolchain: Toolchain | None = None
+    source: Path | None = None  # a root module of its own (default: environments/<environment>)
+    bounds: dict[str, float] = field(default_factory=dict)
+    grace: float = 120.0  # after a bound or Ctrl-C: seconds for the CLI to write its state
     retries: int = 2
     timer: StageTimer = field(default_factory=StageTimer)
     _outputs: dict | None = None
@@ -141,23 +182,29 @@ class Stack:
             raise ValueError(f"unknown target {self.target!r} (emulator or aws)")
         if self.target == "emulator" and not self.endpoint_url:
             raise ValueError("the emulator target needs endpoint_url")
+        self.bounds = stage_bounds(self.bounds)
         self.toolchain = self.toolchain or get_toolchain()
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix=f"stack-{self.run_id}-"))
-        self.tfdir = self.workdir / "environments" / self.environment
+        self.tfdir = self.workdir / (
+            self.source.name if self.source else Path("environments") / self.environment
+        )
         self.state_path = self.tfdir / "terraform.tfstate"
 
     # ------------------------------------------------------------------ prepare
     def prepare(self) -> Stack:
-        """Copy the environment with modules/ and app/ beside it; write the override."""
-        src = ENVIRONMENTS_DIR / self.environment
+        """Copy the root (with modules/ and app/ beside an environment); write the override."""
+        src = self.source or ENVIRONMENTS_DIR / self.environment
         if not src.is_dir():
-            raise StackError(f"no such environment: {src}")
+            raise StackError(f"no such root module: {src}")
         ignore = shutil.ignore_patterns(
             ".terraform", "*.tfstate*", ".terraform.lock.hcl", "__pycache__", "*.pyc", "tests"
         )
-        shutil.copytree(MODULES_DIR, self.workdir / "modules", ignore=ignore, dirs_exist_ok=True)
-        shutil.copytree(APP_DIR, self.workdir / "app", ignore=ignore, dirs_exist_ok=True)
+        if self.source is None:
+            shutil.copytree(
+                MODULES_DIR, self.workdir / "modules", ignore=ignore, dirs_exist_ok=True
+            )
+            shutil.copytree(APP_DIR, self.workdir / "app", ignore=ignore, dirs_exist_ok=True)
         shutil.copytree(src, self.tfdir, ignore=ignore, dirs_exist_ok=True)
         if self.target == "emulator":
             (self.tfdir / OVERRIDE_FILE).write_text(
@@ -166,11 +213,7 @@ class Stack:
         return self
 
     def variables(self) -> dict:
-        base = {"run_id": self.run_id}
-        if self.target == "emulator":
-            base.update({"operator_cidr": "203.0.113.10/32", "ami_id": EMULATOR_AMI})
-        base.update(self.tf_vars)
-        return base
+        return {"run_id": self.run_id, **self.tf_vars}
 
     def env(self) -> dict[str, str]:
         env = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
@@ -189,29 +232,33 @@ class Stack:
         return env
 
     # ------------------------------------------------------------------ commands
-    def tf(
-        self, *args: str, check: bool = True, stage: str | None = None
-    ) -> subprocess.CompletedProcess:
-        """Run the CLI in the working copy, retrying known transient errors only."""
+    def tf(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run the CLI in the working copy, bounded by its stage's time, retrying known
+        transient errors only."""
         assert self.toolchain is not None
-        attempt = 0
-        while True:
-            attempt += 1
+        timeout = self.bounds.get(args[0], self.bounds["plan"])
+        for attempt in range(1, self.retries + 2):
             proc = self.toolchain.run(
-                *args, "-no-color", cwd=self.tfdir, env=self.env(), check=False
+                *args,
+                "-no-color",
+                cwd=self.tfdir,
+                env=self.env(),
+                check=False,
+                timeout=timeout,
+                grace=self.grace,
             )
             text = proc.stdout + proc.stderr
             if proc.returncode in (0, 2) or not check:
                 return proc
             transient = next((p for p in TRANSIENT_ERRORS if re.search(p, text)), None)
-            if transient and attempt <= self.retries:
-                progress(f"{self.run_id}: transient error /{transient}/, retry {attempt}")
-                time.sleep(2 * attempt)
-                continue
-            raise StackError(
-                f"`{self.toolchain.kind} {' '.join(args)}` failed (exit {proc.returncode}) "
-                f"in {self.tfdir}:\n{text[-6000:]}"
-            )
+            if not transient or attempt > self.retries:
+                break
+            progress(f"{self.run_id}: transient error /{transient}/, retry {attempt}")
+            time.sleep(2 * attempt)
+        raise StackError(
+            f"`{self.toolchain.kind} {' '.join(args)}` failed (exit {proc.returncode}) "
+            f"in {self.tfdir}:\n{text[-6000:]}"
+        )
 
     def init(self) -> None:
         with self.timer.stage("init", self.run_id):
@@ -234,23 +281,21 @@ class Stack:
             proc = self.tf("plan", "-input=false", "-detailed-exitcode")
             return proc.returncode, proc.stdout
 
-    def plan_json(self) -> dict:
+    def plan_json(self, planfile: Path | None = None) -> dict:
+        """``plan -out`` then ``show -json``: the plan as the gate's plan scan reads it."""
         with self.timer.stage("plan", self.run_id):
-            planfile = self.workdir / "plan.bin"
+            planfile = planfile or self.workdir / "plan.bin"
             self.tf("plan", "-input=false", f"-out={planfile}")
-            proc = self.tf("show", "-json", str(planfile))
-            return json.loads(proc.stdout)
+            return json.loads(self.tf("show", "-json", str(planfile)).stdout)
 
     def outputs(self) -> dict:
         if self._outputs is None:
-            proc = self.tf("output", "-json")
-            raw = json.loads(proc.stdout or "{}")
+            raw = json.loads(self.tf("output", "-json").stdout or "{}")
             self._outputs = {k: v["value"] for k, v in raw.items()}
         return self._outputs
 
     def state_resources(self) -> list[dict]:
-        proc = self.tf("show", "-json")
-        values = json.loads(proc.stdout or "{}").get("values") or {}
+        values = json.loads(self.tf("show", "-json").stdout or "{}").get("values") or {}
         found: list[dict] = []
 
         def walk(module: dict) -> None:
@@ -262,17 +307,27 @@ class Stack:
         return found
 
     def destroy(self) -> None:
+        """Destroy, then sweep what still carries the run id; on a failed destroy the
+        state is kept and the sweep still runs before the error is raised."""
         if self.destroyed:
             return
-        with self.timer.stage("destroy", self.run_id):
+        error: BaseException | None = None
+        with (
+            contextlib.suppress(StackError, StageTimeout),
+            self.timer.stage("destroy", self.run_id),
+        ):
             try:
                 self.tf("destroy", "-input=false", "-auto-approve")
-            except Exception:
-                kept = self.keep_state()
-                progress(f"{self.run_id}: DESTROY FAILED; state kept at {kept}")
+            except (StackError, StageTimeout) as exc:
+                error = exc
+                progress(
+                    f"{self.run_id}: DESTROY FAILED ({exc}); state kept at {self.keep_state()}"
+                )
                 raise
-        self.destroyed = True
+        self.destroyed = error is None
         self.swept = self.sweep_leftovers()
+        if error is not None:
+            raise error
 
     def inventory(self):
         from harness.sweeper import Inventory
@@ -299,10 +354,10 @@ class Stack:
         dest.mkdir(parents=True, exist_ok=True)
         for path in self.tfdir.glob("terraform.tfstate*"):
             shutil.copy2(path, dest / path.name)
+        binary = self.toolchain.binary if self.toolchain else "tofu"
         (dest / "README.txt").write_text(
             f"Destroy failed for run {self.run_id} ({self.target}).\n"
-            f"Working copy: {self.tfdir}\n"
-            f"Retry: cd {self.tfdir} && {self.toolchain.binary if self.toolchain else 'tofu'} destroy\n"
+            f"Working copy: {self.tfdir}\nRetry: cd {self.tfdir} && {binary} destroy\n"
         )
         return dest
 
@@ -313,13 +368,13 @@ class Stack:
     # ------------------------------------------------------------------ lifecycle
     @contextlib.contextmanager
     def lifecycle(self, *, keep: bool = False) -> Iterator[Stack]:
-        """prepare -> init -> apply -> yield -> destroy, destroy registered first.
+        """prepare -> init -> apply -> yield -> destroy + sweep, teardown registered first.
 
         ``keep=True`` (or ``KEEP_STACK=1``) skips destroy, for debugging.
         """
         keep = keep or os.environ.get("KEEP_STACK") == "1"
         self.prepare()
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             try:
                 self.init()
                 self.apply()
@@ -327,18 +382,17 @@ class Stack:
             finally:
                 if keep and self.applied:
                     progress(f"{self.run_id}: KEEP_STACK set; not destroying {self.tfdir}")
-                elif self.applied:
-                    self.destroy()
-                    self.cleanup()
                 else:
-                    self.cleanup()
+                    try:
+                        if self.applied:
+                            self.destroy()
+                    finally:
+                        self.cleanup()
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def sigterm_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into KeyboardInterrupt so ``finally`` blocks (destroy) run."""
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return

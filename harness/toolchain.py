@@ -98,15 +98,6 @@ class Toolchain:
             found.append(f"{host}/{ns}/{typ} v{version_dir.name}")
         return found
 
-    def tftest(self, tfdir: Path | str, env: dict[str, str] | None = None):
-        """A ``tftest.TerraformTest`` bound to this CLI and its environment."""
-        import tftest
-
-        merged = {**CLI_DEFAULTS, **self.env}
-        if env:
-            merged.update(env)
-        return tftest.TerraformTest(str(tfdir), binary=str(self.binary), env=merged)
-
     def shell_exports(self) -> str:
         lines = [f"export {k}={json.dumps(v)}" for k, v in self.env.items()]
         if self.bin_dir:

@@ -96,7 +96,10 @@ class Builder:
         name = spec.get("binary") or f"terraform-provider-{spec['source'].split('/')[1]}"
         pinned = {k: v for k, v in spec.items() if k != "services"}
         go = self.pins.get("go", {})
-        key = _hash(pinned, self.services(spec), go, self.go_version, self.platform)
+        services = self.services(spec)
+        # a lean build is also keyed by the generator that filters the source
+        recipe = _file_hash(Path(lean_provider.__file__)) if services is not None else ""
+        key = _hash(pinned, services, recipe, go, self.go_version, self.platform)
         return self.parts_dir / f"{name}-{key}"
 
     def key(self) -> str:
@@ -181,14 +184,16 @@ class Builder:
         workdir = src
         if services is not None:
             workdir = lean_provider.mirror_source(src, part / "src")
-            overlay = lean_provider.prepare(workdir, services, part / "overlay")
+            overlay, registered = lean_provider.prepare(workdir, services, part / "overlay")
             cmd += ["-overlay", str(overlay)]
-            index = lean_provider.type_index(workdir)
-            built = set(lean_provider.type_index(workdir, services))
-            (part / lean_provider.TYPE_INDEX).write_text(
-                json.dumps({"services": services, "built": sorted(built), "all": index})
-            )
-            log(f"lean build: {len(services)} services ({', '.join(services)})")
+            index = {
+                "services": services,
+                "registered": registered,
+                "built": sorted(lean_provider.type_index(workdir, registered)),
+                "all": lean_provider.type_index(workdir),
+            }
+            (part / lean_provider.TYPE_INDEX).write_text(json.dumps(index))
+            log(f"lean build: {', '.join(services)} (registered: {', '.join(registered)})")
         tmp = out.with_name(out.name + ".tmp")
         cmd += ["-o", str(tmp), spec.get("package", ".")]
         log(f"compiling {spec['module']} ({' '.join(cmd)})")
@@ -218,6 +223,10 @@ class Builder:
         spec = next(p for p in self.pins["providers"] if p["source"] == source)
         path = self.part_dir(spec) / lean_provider.TYPE_INDEX
         return json.loads(path.read_text()) if path.exists() else None
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def _link(src: Path, dest: Path) -> None:
