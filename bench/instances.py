@@ -1,0 +1,104 @@
+"""Benchmark: the emulator's EC2 instances (image build, boot, lifecycle, memory).
+
+    .venv/bin/python bench/instances.py [--cold] [--rounds 3]
+
+Prints the image build time (cold: the cached image's own build, or a fresh build into a
+temporary cache with ``--cold``; warm: finding it in the cache), then for ``--rounds``
+instances: RunInstances to the end of user_data (cloud-init finished) and to its service
+answering, reboot and stop/start to answering again, and one instance's memory (its
+cgroup: systemd, journald, cloud-init's leftovers, the service).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import image  # noqa: E402
+from harness.emulator import MotoServer  # noqa: E402
+from harness.instances import Instance, wait_ready, web_user_data  # noqa: E402
+from harness.net import free_port, port_open, wait_until  # noqa: E402
+
+
+def image_times(cold: bool) -> tuple[float, str, float]:
+    """(cold seconds, how it was measured, warm seconds)."""
+    if cold:
+        with tempfile.TemporaryDirectory(prefix="image-bench-") as cache:
+            t0 = time.monotonic()
+            image.ensure(cache=Path(cache))
+            cold_s, how = time.monotonic() - t0, "fresh build into a temporary cache"
+    else:
+        root = image.ensure()
+        cold_s = json.loads((root.parent / "manifest.json").read_text())["built_in_s"]
+        how = "the cached image's own build"
+    t0 = time.monotonic()
+    image.ensure()
+    return cold_s, how, time.monotonic() - t0
+
+
+def one_instance(moto: MotoServer) -> dict[str, float]:
+    ec2, port = moto.client("ec2"), free_port()
+
+    def serving(what: str, since: float) -> float:
+        wait_until(lambda: port_open("127.0.0.1", port), timeout=120, what=what)
+        return time.monotonic() - since
+
+    t0 = time.monotonic()
+    iid = ec2.run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        UserData=gzip.compress(web_user_data(port).encode()),
+    )["Instances"][0]["InstanceId"]
+    inst = Instance(iid)
+    wait_until(inst.exists, timeout=30, what=f"{iid} on disk")
+    wait_ready(inst, timeout=180, unit="web.service")
+    row = {"user_data done": time.monotonic() - t0, "serving": serving("web", t0)}
+    time.sleep(2)  # let the boot settle before measuring
+    row["memory MiB"] = inst.memory_bytes() / 2**20
+    t0 = time.monotonic()
+    ec2.reboot_instances(InstanceIds=[iid])
+    wait_until(lambda: not port_open("127.0.0.1", port), timeout=60, what="web down")
+    row["reboot"] = serving("web after reboot", t0)
+    t0 = time.monotonic()
+    ec2.stop_instances(InstanceIds=[iid])
+    wait_until(lambda: not inst.mounted(), timeout=60, what="the stop")
+    ec2.start_instances(InstanceIds=[iid])
+    row["stop+start"] = serving("web after start", t0)
+    t0 = time.monotonic()
+    ec2.terminate_instances(InstanceIds=[iid])
+    wait_until(lambda: not inst.exists(), timeout=60, what="the terminate")
+    row["terminate"] = time.monotonic() - t0
+    return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cold", action="store_true", help="build a fresh image (minutes)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    cold_s, how, warm_s = image_times(args.cold)
+    print("\nemulator instance image (debootstrap bookworm + apt)")
+    print(f"  cold build  {cold_s:8.1f} s   ({how})")
+    print(f"  warm        {warm_s:8.3f} s   (found in the cache)")
+
+    with MotoServer(instances=True) as moto:
+        rows = [one_instance(moto) for _ in range(args.rounds)]
+    print(f"\none instance at a time, median of {args.rounds}, seconds unless stated")
+    for key in rows[0]:
+        values = [r[key] for r in rows]
+        print(f"  {key:<16}{statistics.median(values):8.1f}   (min {min(values):.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,359 @@
+"""The emulator's EC2 data plane: one container per instance, kept in step with the EC2 API.
+
+moto's EC2 is a control plane only: an instance is a record. This reconciler watches that
+record through the API (DescribeInstances, once a second) and makes it real with
+``harness/instances.py``:
+
+=====================  ===========================================================
+API state              container
+=====================  ===========================================================
+pending / running      booted (the first time: a new disk from the image)
+stopping / stopped     halted, its disk kept (EBS); the next start boots the same disk
+shutting-down /        halted, and its disk removed
+terminated, or gone
+RebootInstances        an orderly reboot (moto keeps the state ``running``, so the
+                       request itself is the signal: ``harness/moto_server.py`` hands
+                       it to :meth:`DataPlane.reboot`)
+=====================  ===========================================================
+
+A container that powers itself off (or cannot boot) is reported to the API as a stop, as
+EC2 does for an OS-initiated shutdown; the reason is kept in the instance's state dir and
+shown by :func:`harness.instances.wait_ready`.
+
+At each boot the plane hands the instance what a hypervisor would: the NoCloud seed (the
+instance id and the **user data exactly as the EC2 API holds it**, from
+DescribeInstanceAttribute; Terraform's gzip stays gzip, cloud-init reads it), a metadata
+service of its own (``harness/imds.py``) on a loopback port, and the systemd drop-in
+``/etc/systemd/system.conf.d/50-filestore-emulator.conf`` whose ``DefaultEnvironment=``
+gives every unit ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` (that port: 169.254.169.254 is
+never used on our machines) and ``AWS_ENDPOINT_URL`` (the emulator). That drop-in is the
+only emulator-specific setting inside an instance; no access key is ever written there.
+Names resolve as in the VPC: every RDS endpoint address the API knows maps to
+``rds_address`` (the MariaDB stand-in on the host's loopback) in the instance's
+/etc/hosts, plus any ``extra_hosts``.
+
+It runs as a thread of the moto server process (``python -m harness.moto_server
+--instances IMAGE``), so it starts and stops with the emulator. On stop every container,
+mount and disk it made is removed; were the process killed, the containers halt on their
+own (parent-death signal) and :func:`harness.instances.sweep` removes the rest.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import boto3
+from botocore.config import Config
+
+from harness import nspawn
+from harness.imds import MetadataService, RoleCredentials, identity_document, metadata_tree
+from harness.instances import BOOT_ERROR, BootFiles, Instance
+
+ACTIVE = {"pending", "running"}
+STOPPED = {"stopping", "stopped"}
+REBOOTED = 133  # systemd-nspawn's exit status when the container rebooted
+
+
+def log(msg: str) -> None:
+    print(f"[dataplane] {msg}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Managed:
+    instance: Instance
+    imds: MetadataService | None = None
+    hosts: dict[str, str] = field(default_factory=dict)
+    hostname: str = ""
+    abandoned: bool = False
+
+
+class DataPlane:
+    def __init__(
+        self,
+        endpoint_url: str,
+        image: Path,
+        *,
+        region: str = "us-east-1",
+        extra_hosts: dict[str, str] | None = None,
+        rds_address: str | None = "127.0.0.1",
+        state_root: Path | None = None,
+        interval: float = 1.0,
+    ) -> None:
+        self.endpoint_url, self.image, self.region = endpoint_url.rstrip("/"), image, region
+        self.extra_hosts, self.rds_address = dict(extra_hosts or {}), rds_address
+        self.state_root, self.interval = state_root, interval
+        self.managed: dict[str, Managed] = {}
+        self._reboots: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_error = ""
+        config = Config(retries={"max_attempts": 3, "mode": "standard"})
+        kwargs = dict(
+            endpoint_url=self.endpoint_url,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=config,
+        )
+        self.ec2, self.iam, self.sts, self.rds = (
+            boto3.client(s, **kwargs) for s in ("ec2", "iam", "sts", "rds")
+        )
+
+    # ----------------------------------------------------------------- control
+    def start(self) -> DataPlane:
+        nspawn.require("systemd-nspawn", "nsenter", "setpriv")
+        if not (self.image / "etc/os-release").exists():
+            raise RuntimeError(f"no instance image at {self.image} (python -m harness.image build)")
+        self._thread = threading.Thread(target=self._run, name="dataplane", daemon=True)
+        self._thread.start()
+        log(f"watching {self.endpoint_url} (image {self.image})")
+        return self
+
+    def stop(self) -> None:
+        """Stop watching, and remove every container, mount and disk this plane made."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=120)
+            self._thread = None
+
+    def reboot(self, instance_ids: list[str]) -> None:
+        """A RebootInstances request the API accepted (called from moto's request thread)."""
+        with self._lock:
+            self._reboots.update(instance_ids)
+
+    def _run(self) -> None:
+        # Containers are started from this thread only: their parent-death signal is tied
+        # to it, and it removes them all before it ends.
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.reconcile()
+                    self._last_error = ""
+                except Exception as exc:  # the API not up yet, a transient error: retry
+                    if str(exc) != self._last_error:
+                        log(f"reconcile failed: {traceback.format_exc()}")
+                    self._last_error = str(exc)
+                self._stop.wait(self.interval)
+        finally:
+            for iid in list(self.managed):
+                self._guarded(self._remove, iid, graceful=False)
+
+    @staticmethod
+    def _guarded(action, iid: str, *args, **kwargs) -> None:
+        """One instance's trouble must not hold up the others: log it, go on."""
+        try:
+            action(iid, *args, **kwargs)
+        except Exception:
+            log(f"{iid}: {action.__name__} failed: {traceback.format_exc()}")
+
+    # --------------------------------------------------------------- reconcile
+    def reconcile(self) -> None:
+        described = {}
+        for page in self.ec2.get_paginator("describe_instances").paginate():
+            for res in page["Reservations"]:
+                for inst in res["Instances"]:
+                    described[inst["InstanceId"]] = {**inst, "OwnerId": res.get("OwnerId", "")}
+        hosts = self._hosts()
+        for iid, desc in described.items():
+            self._guarded(self._step, iid, desc, hosts)
+        for iid in set(self.managed) - set(described):  # the emulator was reset
+            self._guarded(self._remove, iid, graceful=False)
+        with self._lock:
+            reboots, self._reboots = self._reboots, set()
+        for iid in reboots:
+            managed = self.managed.get(iid)
+            if managed and managed.instance.exit_code() is None and managed.instance.leader():
+                log(f"{iid}: reboot")
+                managed.instance.reboot()
+
+    def _hosts(self) -> dict[str, str]:
+        hosts = dict(self.extra_hosts)
+        if self.rds_address:
+            for db in self.rds.describe_db_instances().get("DBInstances", []):
+                if db.get("Endpoint", {}).get("Address"):
+                    hosts[db["Endpoint"]["Address"]] = self.rds_address
+        return hosts
+
+    def _step(self, iid: str, desc: dict, hosts: dict[str, str]) -> None:
+        state = desc["State"]["Name"]
+        managed = self.managed.get(iid)
+        if state not in ACTIVE | STOPPED:
+            if managed:
+                self._remove(iid, graceful=True)
+            return
+        if managed is None:
+            if state not in ACTIVE:
+                return
+            tags = {t["Key"]: t["Value"] for t in desc.get("Tags", [])}
+            inst = Instance.create(
+                iid,
+                image=self.image,
+                run_id=tags.get("run_id", ""),
+                emulator_url=self.endpoint_url,
+                root=self.state_root,
+            )
+            managed = self.managed[iid] = Managed(inst)
+        inst = managed.instance
+        if managed.abandoned:
+            return
+        if not inst.exists():
+            log(f"{iid}: its disk was swept; leaving the instance down")
+            managed.abandoned = True
+            self._stop_metadata(managed)
+            return
+        code = inst.exit_code()
+        if state in STOPPED:
+            if code is not None or inst.running():
+                log(f"{iid}: stop")
+                inst.stop()
+                self._stop_metadata(managed)
+        elif code is None and not inst.running():
+            self._boot(managed, desc, hosts)
+        elif code == REBOOTED:
+            log(f"{iid}: rebooting")
+            inst.start()
+        elif code is not None:
+            self._fail(managed, f"the container exited with status {code}")
+        elif hosts != managed.hosts:
+            inst.write_hosts(managed.hostname, hosts)
+            managed.hosts = hosts
+
+    def _boot(self, managed: Managed, desc: dict, hosts: dict[str, str]) -> None:
+        inst, iid = managed.instance, desc["InstanceId"]
+        log(f"{iid}: boot")
+        try:
+            inst.mount()
+            user_data = self._user_data(iid)
+            managed.imds = self._metadata(desc, user_data)
+            managed.hostname = desc.get("PrivateDnsName") or iid
+            inst.write_boot_files(
+                BootFiles(
+                    instance_id=iid,
+                    hostname=managed.hostname,
+                    user_data=user_data,
+                    environment={
+                        "AWS_EC2_METADATA_SERVICE_ENDPOINT": managed.imds.url,
+                        "AWS_ENDPOINT_URL": self.endpoint_url,
+                    },
+                    hosts=hosts,
+                )
+            )
+            managed.hosts = hosts
+            inst.save(metadata_port=managed.imds.port)
+            inst.start()
+        except Exception as exc:
+            self._fail(managed, f"could not boot: {exc}")
+
+    def _fail(self, managed: Managed, reason: str) -> None:
+        """The container is down on its own: keep why, and tell the API (an OS shutdown)."""
+        inst = managed.instance
+        log(f"{inst.id}: {reason}")
+        inst.stop(timeout=5)
+        self._stop_metadata(managed)
+        (inst.dir / BOOT_ERROR).write_text(reason + "\n")
+        self.ec2.stop_instances(InstanceIds=[inst.id])
+
+    def _remove(self, iid: str, *, graceful: bool) -> None:
+        managed = self.managed.pop(iid)
+        log(f"{iid}: terminate")
+        self._stop_metadata(managed)
+        managed.instance.destroy(timeout=10 if graceful else 0)
+
+    @staticmethod
+    def _stop_metadata(managed: Managed) -> None:
+        if managed.imds is not None:
+            managed.imds.stop()
+            managed.imds = None
+
+    # ------------------------------------------------------------- what it hands
+    def _user_data(self, iid: str) -> bytes | None:
+        attr = self.ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData")
+        value = attr.get("UserData", {}).get("Value")
+        return base64.b64decode(value) if value else None
+
+    def _metadata(self, desc: dict, user_data: bytes | None) -> MetadataService:
+        profile, credentials = None, None
+        arn = desc.get("IamInstanceProfile", {}).get("Arn")
+        if arn:
+            name = arn.rsplit("/", 1)[-1]
+            profile = self.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+            if profile.get("Roles"):
+                role_arn = profile["Roles"][0]["Arn"]
+                credentials = RoleCredentials(self.sts, role_arn, desc["InstanceId"])
+        account = desc.get("OwnerId") or (arn.split(":")[4] if arn else "123456789012")
+        return MetadataService(
+            metadata_tree(desc, self.region, profile, credentials),
+            identity=identity_document(desc, self.region, account),
+            user_data=user_data,
+        ).start()
+
+
+# ------------------------------------------------------------------ in moto's server
+
+
+class Ec2ActionHook:
+    """WSGI middleware in front of moto: once moto has accepted an EC2 action named in
+    ``listeners`` (query protocol, as every SDK sends EC2), call that listener with the
+    request's instance ids. moto keeps an instance ``running`` through RebootInstances, so
+    the plane could not see a reboot in DescribeInstances: it learns of it here."""
+
+    def __init__(self, app, listeners: dict[str, Callable[[list[str]], None]]) -> None:
+        self.app, self.listeners = app, listeners
+
+    def __call__(self, environ, start_response):
+        if (
+            environ.get("REQUEST_METHOD") != "POST"
+            or "/ec2/aws4_request" not in environ.get("HTTP_AUTHORIZATION", "")
+            or not environ.get("CONTENT_LENGTH")  # a streamed body: not a query-protocol call
+        ):
+            return self.app(environ, start_response)
+        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ = {**environ, "wsgi.input": io.BytesIO(raw)}
+        params = parse_qs(raw.decode("utf-8", "replace"))
+        listener = self.listeners.get(params.get("Action", [""])[0])
+        if listener is None:
+            return self.app(environ, start_response)
+        answered: list = []
+
+        def capture(status, headers, exc_info=None):
+            answered.append(status)
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, capture)
+        if answered and answered[0].startswith("2"):
+            listener([v[0] for k, v in params.items() if k.startswith("InstanceId.")])
+        return body
+
+
+def attach_data_plane(app, endpoint_url: str, image: str, extra_hosts: list[str]):
+    """The data plane for the moto server at ``endpoint_url``, started, and ``app`` wrapped
+    so that it hears of reboots: ``(app, plane)``. ``extra_hosts``: ``NAME=ADDRESS`` items."""
+    import os
+
+    plane = DataPlane(
+        endpoint_url,
+        Path(image),
+        region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        extra_hosts=dict(h.split("=", 1) for h in extra_hosts),
+    ).start()
+    return Ec2ActionHook(app, {"RebootInstances": plane.reboot}), plane
+
+
+def server_args(extra_hosts: dict[str, str] | None = None) -> list[str]:
+    """``harness.moto_server`` arguments that start the data plane; the image is built
+    first (in the caller's process, where a failed build is a clear error) if need be."""
+    from harness import image
+
+    args = ["--instances", str(image.ensure())]
+    for name, address in (extra_hosts or {}).items():
+        args += ["--extra-host", f"{name}={address}"]
+    return args

@@ -1,0 +1,34 @@
+"""Fixtures shared by the harness tests that run EC2 instances on the emulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+EC2_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def make_instance_profile() -> Callable:
+    """``make(moto, name)``: a role EC2 may assume, in an instance profile of the same name;
+    returns the profile as IAM describes it (with its role)."""
+
+    def make(moto, name: str) -> dict:
+        iam = moto.client("iam")
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+        iam.create_instance_profile(InstanceProfileName=name)
+        iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+        return iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+
+    return make

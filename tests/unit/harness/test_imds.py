@@ -1,0 +1,131 @@
+"""The instance metadata service (IMDSv2 on a loopback port) against a real moto server."""
+
+from __future__ import annotations
+
+import base64
+import concurrent.futures
+import gzip
+
+import boto3
+import pytest
+import requests
+from botocore.utils import InstanceMetadataFetcher
+
+from harness.emulator import MotoServer
+from harness.imds import MetadataService, RoleCredentials, identity_document, metadata_tree
+
+USER_DATA = gzip.compress(b"#!/bin/bash\necho hello\n")
+
+
+@pytest.fixture(scope="module")
+def moto():
+    with MotoServer() as server:
+        yield server
+
+
+def _instance(moto: MotoServer, profile: dict | None) -> dict:
+    ec2 = moto.client("ec2")
+    kwargs = {"IamInstanceProfile": {"Arn": profile["Arn"]}} if profile else {}
+    return ec2.run_instances(
+        ImageId="ami-12c6146b", MinCount=1, MaxCount=1, UserData=USER_DATA, **kwargs
+    )["Instances"][0]
+
+
+@pytest.fixture(scope="module")
+def service(moto, make_instance_profile):
+    """An instance with a profile, and its metadata service."""
+    profile = make_instance_profile(moto, "web")
+    desc = _instance(moto, profile)
+    creds = RoleCredentials(moto.client("sts"), profile["Roles"][0]["Arn"], desc["InstanceId"])
+    svc = MetadataService(
+        metadata_tree(desc, "us-east-1", profile, creds),
+        identity=identity_document(desc, "us-east-1", "123456789012"),
+        user_data=USER_DATA,
+    ).start()
+    yield svc, desc
+    svc.stop()
+
+
+def _token(url: str, ttl: str = "60", **headers) -> requests.Response:
+    headers = {"X-aws-ec2-metadata-token-ttl-seconds": ttl, **headers}
+    return requests.put(f"{url}latest/api/token", headers=headers, timeout=5)
+
+
+def _get(url: str, path: str, token: str | None) -> requests.Response:
+    headers = {"X-aws-ec2-metadata-token": token} if token else {}
+    return requests.get(f"{url}latest/{path}", headers=headers, timeout=5)
+
+
+def test_imdsv1_is_refused_and_tokens_are_checked(service):
+    svc, _ = service
+    assert _get(svc.url, "meta-data/instance-id", None).status_code == 401
+    assert _get(svc.url, "meta-data/instance-id", "forged").status_code == 401
+    assert _token(svc.url, ttl="0").status_code == 400
+    assert _token(svc.url, ttl="21601").status_code == 400
+    assert _token(svc.url, **{"X-Forwarded-For": "10.0.0.1"}).status_code == 403
+
+
+def test_it_serves_the_instance_and_its_user_data_as_the_api_holds_it(service):
+    svc, desc = service
+    token = _token(svc.url).text
+    assert _get(svc.url, "meta-data/instance-id", token).text == desc["InstanceId"]
+    assert _get(svc.url, "meta-data/placement/region", token).text == "us-east-1"
+    assert "iam/" in _get(svc.url, "meta-data/", token).text.split()
+    assert _get(svc.url, "user-data", token).content == USER_DATA
+    doc = _get(svc.url, "dynamic/instance-identity/document", token).json()
+    assert doc["instanceId"] == desc["InstanceId"]
+
+
+def test_the_sdk_gets_the_roles_credentials_from_the_emulators_sts(service, moto):
+    svc, desc = service
+    fetched = InstanceMetadataFetcher(
+        timeout=2, num_attempts=2, config={"ec2_metadata_service_endpoint": svc.url}
+    ).retrieve_iam_role_credentials()
+    assert fetched["role_name"] == "web"
+    assert fetched["access_key"].startswith("ASIA")  # temporary, from STS
+    session = boto3.Session(
+        aws_access_key_id=fetched["access_key"],
+        aws_secret_access_key=fetched["secret_key"],
+        aws_session_token=fetched["token"],
+        region_name="us-east-1",
+    )
+    who = session.client("sts", endpoint_url=moto.url).get_caller_identity()
+    assert who["Arn"].endswith(f"assumed-role/web/{desc['InstanceId']}")
+
+
+def test_many_clients_at_once_are_served(service):
+    """Two gunicorn workers fetching credentials together must not break it (AEMM died)."""
+    svc, _ = service
+
+    def fetch(_):
+        token = _token(svc.url).text
+        return _get(svc.url, "meta-data/iam/security-credentials/web", token).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        assert set(pool.map(fetch, range(300))) == {200}
+
+
+def test_an_instance_without_a_profile_has_no_credentials(moto):
+    desc = _instance(moto, None)
+    svc = MetadataService(metadata_tree(desc, "us-east-1"), user_data=None).start()
+    try:
+        token = _token(svc.url).text
+        assert _get(svc.url, "meta-data/iam/security-credentials/", token).status_code == 404
+        assert _get(svc.url, "user-data", token).status_code == 404
+    finally:
+        svc.stop()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "169.254.169.254", "10.0.0.1"])
+def test_it_only_ever_listens_on_loopback(host):
+    with pytest.raises(ValueError, match="loopback"):
+        MetadataService({}, host=host)
+
+
+def test_user_data_round_trip_through_the_api_is_byte_exact(moto):
+    """What the data plane seeds: DescribeInstanceAttribute, base64-decoded, still gzip."""
+    desc = _instance(moto, None)
+    attr = moto.client("ec2").describe_instance_attribute(
+        InstanceId=desc["InstanceId"], Attribute="userData"
+    )
+    assert base64.b64decode(attr["UserData"]["Value"]) == USER_DATA
