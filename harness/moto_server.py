@@ -1,4 +1,8 @@
-"""moto's server, with two corrections so that the stack's provider can talk to it.
+"""moto's server, with the corrections the stack's provider needs to talk to it.
+
+Two live here, as a WSGI middleware around moto's app; the others patch moto's own methods
+and live in :mod:`harness.moto_patches` (bucket-policy conditions, ListObjectVersions'
+``encoding-type=url``, unique RDS resource ids).
 
 1. **Smithy RPC v2 CBOR.** The aws provider 6.x (aws-sdk-go-v2) speaks CloudWatch's newest
    protocol, ``smithy-rpc-v2-cbor`` (``POST /service/<Service>/operation/<Op>``, CBOR
@@ -6,20 +10,17 @@
    WSGI middleware translates: the CBOR request becomes the same operation in the JSON
    protocol (botocore's own serializer and model), moto answers, and the JSON answer is
    parsed with botocore's model and sent back as CBOR, typed by the output shape.
-2. **Conditions in bucket policies.** moto skips condition operators it does not implement
-   (all but ``StringEquals``), so a ``Deny`` with ``"Bool": {"aws:SecureTransport":
-   "false"}`` (the stack's TLS-only bucket policy) becomes a deny-all and every object
-   request fails with 403. Every AWS endpoint is reached over TLS, so on AWS that statement
-   never applies to the SDK's requests; here the emulator's requests count as TLS requests.
-
-3. **Tags on CreateBucket.** The provider sends a bucket's tags inside
+2. **Tags on CreateBucket.** The provider sends a bucket's tags inside
    ``CreateBucketConfiguration`` (S3's tag-on-create). moto ignores them, so the bucket
    ends up untagged (a drift on every plan, and invisible to a search by tag). The
    middleware applies them with a PutBucketTagging right after a successful create.
 
-Everything else is moto's own behaviour. Both are tested in tests/unit/harness/test_emulator.py.
+Everything else is moto's own behaviour. All are tested in tests/unit/harness/test_emulator.py.
 
-    python -m harness.moto_server -H 127.0.0.1 -p 5000
+``--instances IMAGE`` also runs the EC2 data plane in this process (harness/dataplane.py):
+instances boot as containers of that image, and it stops with the server.
+
+    python -m harness.moto_server -H 127.0.0.1 -p 5000 [--instances IMAGE]
 """
 
 from __future__ import annotations
@@ -35,33 +36,8 @@ from functools import cache
 import botocore.session
 import cbor2
 from botocore.serialize import create_serializer
-from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 
-# ------------------------------------------------------------- policy conditions
-
-_original_permitted = IAMPolicyStatement.is_action_permitted
-
-
-def _requires_plain_http(condition: dict) -> bool:
-    for operator in ("Bool", "BoolIfExists"):
-        value = (condition.get(operator) or {}).get("aws:SecureTransport")
-        values = value if isinstance(value, list) else [value]
-        if value is not None and all(str(v).lower() == "false" for v in values):
-            return True
-    return False
-
-
-def _is_action_permitted(
-    self, action, resource="*", principal=None, incoming_condition_values=None
-):
-    if _requires_plain_http(self._statement.get("Condition") or {}):
-        return PermissionResult.NEUTRAL  # the request came over TLS: the statement does not apply
-    return _original_permitted(self, action, resource, principal, incoming_condition_values)
-
-
-def apply_patches() -> None:
-    IAMPolicyStatement.is_action_permitted = _is_action_permitted
-
+from harness.moto_patches import apply_patches
 
 # ------------------------------------------------------------- CBOR translation
 
@@ -274,6 +250,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument("--instances", metavar="IMAGE", help="boot EC2 instances (dataplane.py)")
+    parser.add_argument("--extra-host", action="append", default=[], metavar="NAME=ADDRESS")
     args = parser.parse_args(argv)
 
     import os
@@ -288,14 +266,17 @@ def main(argv: list[str] | None = None) -> None:
     from werkzeug.serving import run_simple
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    app = DomainDispatcherApplication(create_backend_app)
-    run_simple(
-        args.host,
-        args.port,
-        CborToJson(app),
-        threaded=True,
-        request_handler=MotoRequestHandler,
-    )
+    app, plane = CborToJson(DomainDispatcherApplication(create_backend_app)), None
+    if args.instances:  # EC2 instances boot as containers (harness/dataplane.py)
+        from harness.dataplane import attach_data_plane
+
+        url = f"http://{args.host}:{args.port}"
+        app, plane = attach_data_plane(app, url, args.instances, args.extra_host)
+    try:
+        run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    finally:
+        if plane is not None:
+            plane.stop()  # on SIGTERM and Ctrl-C too: no container outlives the emulator
 
 
 if __name__ == "__main__":

@@ -1,35 +1,59 @@
 #!/usr/bin/env bash
-# make setup: Debian packages, the two virtual environments, the offline toolchain.
-# Idempotent and fast when everything is already there.
+# make setup: system packages for the chosen target, the two virtual environments, the
+# offline toolchain. Idempotent and fast when everything is already there.
+#   TARGET=emulator (default): everything `make test` runs; TARGET=aws: the AWS lifecycle.
+# Which packages, per platform and target, is harness/platform_deps.py's decision (and why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
-APT_PACKAGES=(mariadb-server openssh-server chromium)
+TARGET=${TARGET:-emulator}
 
 log() { printf '[setup] %s\n' "$*"; }
 t0=$(date +%s)
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# 1. Debian packages (MariaDB for the app tests, sshd for the tunnel test, Chromium for the browser test)
+# 1. System packages (standard library only: this runs before any virtualenv exists)
+"$PY" -m harness.platform_deps --target "$TARGET"
+eval "$("$PY" -m harness.platform_deps --target "$TARGET" --shell)"
+read -r -a install <<<"$INSTALL"
+read -r -a remove <<<"$REMOVE"
 missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
+for pkg in "${install[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+if ((${#remove[@]})); then
+  log "removing packages that conflict with MariaDB: ${remove[*]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get purge -y -q "${remove[@]}"
+fi
 if ((${#missing[@]})); then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  log "installing Debian packages: ${missing[*]}"
+  log "installing $PLATFORM packages: ${missing[*]}"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-  # the packages' own services are not used: the harness starts private instances
-  $SUDO systemctl disable --now mariadb ssh >/dev/null 2>&1 || true
+  # the services of what was just installed are not used (the harness starts private
+  # instances); a server that was there before setup stays as its owner left it
+  services=()
+  [[ " ${missing[*]} " == *" mariadb-server "* ]] && services+=(mariadb)
+  [[ " ${missing[*]} " == *" openssh-server "* ]] && services+=(ssh)
+  if ((${#services[@]})); then
+    $SUDO systemctl disable --now "${services[@]}" >/dev/null 2>&1 || true
+  fi
 fi
+# what the tests must see (the browser on Ubuntu runners): later workflow steps via GITHUB_ENV
+for kv in $TEST_ENV; do
+  if [ -n "${GITHUB_ENV:-}" ]; then echo "$kv" >>"$GITHUB_ENV"; else log "for the tests: export $kv"; fi
+done
 
-# The AWS SDK addresses S3 Control as {account-id}.{endpoint host}; on the emulator that is
-# 123456789012.localhost (moto's default account), which must resolve to loopback.
-if ! getent hosts 123456789012.localhost >/dev/null 2>&1; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  log "mapping 123456789012.localhost to 127.0.0.1 in /etc/hosts (S3 Control on the emulator)"
-  echo "127.0.0.1 123456789012.localhost" | $SUDO tee -a /etc/hosts >/dev/null
+if [ "$TARGET" = emulator ]; then
+  # sshd (the tunnel test) needs its privilege-separation directory, which systemd removes
+  # with the disabled service; /run is root's
+  [ -d /run/sshd ] || $SUDO install -d -m 0755 /run/sshd
+  # The AWS SDK addresses S3 Control as {account-id}.{endpoint host}; on the emulator that
+  # is 123456789012.localhost (moto's default account), which must resolve to loopback.
+  if ! getent hosts 123456789012.localhost >/dev/null 2>&1; then
+    log "mapping 123456789012.localhost to 127.0.0.1 in /etc/hosts (S3 Control on the emulator)"
+    echo "127.0.0.1 123456789012.localhost" | $SUDO tee -a /etc/hosts >/dev/null
+  fi
 fi
 
 # 2. Virtual environments (pip's wheel cache under ~/.cache/pip keeps warm runs fast)
@@ -54,5 +78,11 @@ command -v go >/dev/null || { echo "Go >= 1.26 is needed to build the offline to
 
 # 4. The toolchain: tofu/terraform from PATH, or OpenTofu + providers built once into ~/.cache
 .venv/bin/python -m harness.toolchain
+
+# 5. The emulator's instance image (its "AMI"): Debian bookworm built once with debootstrap
+# into ~/.cache/filestore/image/<key> (harness/image.py); instances boot from it
+if [ "$TARGET" = emulator ]; then
+  .venv/bin/python -m harness.image build
+fi
 
 log "done in $(( $(date +%s) - t0 ))s"

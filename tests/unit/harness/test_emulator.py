@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pymysql
 import pytest
@@ -161,3 +162,104 @@ def test_tags_given_at_bucket_creation_are_kept(moto):
     assert tags == {"run_id": "t1", "A&B": "<x>"}
     s3.create_bucket(Bucket="no-tags")  # a create without a body still works
     assert "no-tags" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+
+
+# S3 keys a person can upload: '%', '+', spaces, quotes, line breaks, non-ASCII letters
+AWKWARD_KEYS = [
+    "100% done.pdf",
+    "a+b c.txt",
+    "a%0Ab.txt",
+    'it\'s "quoted".txt',
+    "line\nbreak.txt",
+    "crlf\r\n.txt",
+    "résumé/Ünïcødé 한글.txt",
+]
+# what S3 answers under encoding-type=url (measured, see harness.moto_patches.s3_url_encode)
+S3_ENCODED = {
+    "100% done.pdf": "100%25+done.pdf",
+    "a+b c.txt": "a%2Bb+c.txt",
+    "a%0Ab.txt": "a%250Ab.txt",
+    "line\nbreak.txt": "line%0Abreak.txt",
+    "résumé/Ünïcødé 한글.txt": "r%C3%A9sum%C3%A9/%C3%9Cn%C3%AFc%C3%B8d%C3%A9+%ED%95%9C%EA%B8%80.txt",
+}
+
+
+def _versioned_bucket(moto, name: str):
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    for key in AWKWARD_KEYS:
+        s3.put_object(Bucket=name, Key=key, Body=b"1")
+        s3.put_object(Bucket=name, Key=key, Body=b"2")
+    s3.delete_object(Bucket=name, Key=AWKWARD_KEYS[0])  # a delete marker too
+    return s3
+
+
+def test_version_listings_honour_encoding_type_url(moto):
+    from urllib.parse import unquote_plus
+
+    s3 = _versioned_bucket(moto, "encoded-versions")
+    page = s3.list_object_versions(Bucket="encoded-versions", EncodingType="url")
+    assert page["EncodingType"] == "url"
+    encoded = {v["Key"] for v in page["Versions"]}
+    assert {unquote_plus(k) for k in encoded} == set(AWKWARD_KEYS)
+    assert {S3_ENCODED[k] for k in S3_ENCODED} <= encoded
+    assert [m["Key"] for m in page["DeleteMarkers"]] == ["100%25+done.pdf"]
+    # ListObjectsV2 (which moto already encoded) decodes to the same keys
+    v2 = s3.list_objects_v2(Bucket="encoded-versions", EncodingType="url")["Contents"]
+    assert {unquote_plus(o["Key"]) for o in v2} == set(AWKWARD_KEYS) - {AWKWARD_KEYS[0]}
+    # boto3 asks for url itself when the caller did not, and decodes: raw keys, prefix too
+    page = s3.list_object_versions(Bucket="encoded-versions", Prefix="100% ")
+    assert page["Prefix"] == "100% " and {v["Key"] for v in page["Versions"]} == {"100% done.pdf"}
+
+
+def test_a_bucket_of_awkward_keys_empties_the_way_the_provider_does_it(moto):
+    """aws provider, internal/service/s3/delete.go: list versions with encoding-type=url,
+    url.QueryUnescape every key, DeleteObjects, then DeleteBucket."""
+    from urllib.parse import unquote_plus
+
+    s3 = _versioned_bucket(moto, "force-destroy")
+    for page in s3.get_paginator("list_object_versions").paginate(
+        Bucket="force-destroy", EncodingType="url"
+    ):
+        for entries in (page.get("Versions", []), page.get("DeleteMarkers", [])):
+            objects = [
+                {"Key": unquote_plus(v["Key"]), "VersionId": v["VersionId"]} for v in entries
+            ]
+            if objects:
+                answer = s3.delete_objects(Bucket="force-destroy", Delete={"Objects": objects})
+                assert not answer.get("Errors"), answer["Errors"]
+    assert s3.list_object_versions(Bucket="force-destroy").get("Versions", []) == []
+    s3.delete_bucket(Bucket="force-destroy")
+    assert "force-destroy" not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+
+
+def test_objects_with_line_breaks_in_their_keys_are_reachable(moto):
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket="line-breaks")
+    for key in ("line\nbreak.txt", "crlf\r\n.txt", "end\n"):
+        s3.put_object(Bucket="line-breaks", Key=key, Body=key.encode())
+        assert s3.get_object(Bucket="line-breaks", Key=key)["Body"].read() == key.encode()
+        s3.delete_object(Bucket="line-breaks", Key=key)
+    assert s3.list_objects_v2(Bucket="line-breaks")["KeyCount"] == 0
+
+
+def test_every_rds_instance_has_its_own_resource_id(moto):
+    """The provider reads an instance back by DbiResourceId (harness.moto_patches)."""
+    rds = moto.client("rds")
+    ids = []
+    for name in ("first-db", "second-db"):
+        db = rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            Engine="mysql",
+            DBInstanceClass="db.t3.micro",
+            AllocatedStorage=20,
+            MasterUsername="admin",
+            MasterUserPassword="password-123",
+        )["DBInstance"]
+        ids.append(db["DbiResourceId"])
+    assert len(set(ids)) == 2 and all(re.fullmatch(r"db-[A-Z0-9]{26}", i) for i in ids)
+    for name, rid in zip(("first-db", "second-db"), ids, strict=True):
+        found = rds.describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [rid]}])
+        assert [d["DBInstanceIdentifier"] for d in found["DBInstances"]] == [name]
+        rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)

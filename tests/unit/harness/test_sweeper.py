@@ -1,4 +1,7 @@
-"""The sweeper against a real moto server: old runs' resources go, young ones and others stay."""
+"""The sweeper against a real moto server: old runs' resources go, young ones and others stay.
+
+Resources are found through the tagging API where moto indexes them, by explicit listing
+where it does not (IAM, key pairs, DB subnet groups): the kinds asserted below cover both."""
 
 from __future__ import annotations
 
@@ -8,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from harness.emulator import MotoServer
-from harness.sweeper import Inventory, new_run_id, parse_age, run_id_created, sweep
+from harness.runid import new_run_id, parse_age, run_id_created
+from harness.sweeper import Inventory, sweep
+from harness.sweeper_kinds import parse_arn
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +74,24 @@ def make_resources(moto: MotoServer, run_id: str, project: str = "filestore") ->
         VpcId=vpc, TagSpecifications=[{"ResourceType": "route-table", "Tags": tags}]
     )["RouteTable"]["RouteTableId"]
     ec2.associate_route_table(RouteTableId=rt, SubnetId=subnets[0])
+    # the stack tags its VPC's default group (aws_default_security_group): it goes with the VPC
+    default_sg = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]["GroupId"]
+    ec2.create_tags(Resources=[default_sg], Tags=tags)
+    ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogGroupName=f"/{project}/{run_id}/flow",
+        DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow",
+        TagSpecifications=[{"ResourceType": "vpc-flow-log", "Tags": tags}],
+    )
+    ec2.create_key_pair(
+        KeyName=f"{project}-{run_id}",
+        TagSpecifications=[{"ResourceType": "key-pair", "Tags": tags}],
+    )
     ec2.run_instances(
         ImageId="ami-785db401",
         MinCount=1,
@@ -147,6 +170,56 @@ def test_run_ids_carry_their_creation_time():
     assert parse_age("90m") == timedelta(minutes=90)
 
 
+def test_bad_ages_and_prefixes_are_clear_errors():
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError, match="age like 30m"):
+        parse_age("6 hours")
+    with pytest.raises(ValueError, match="one lowercase letter"):
+        new_run_id("run")
+
+
+def test_the_sweeper_still_offers_the_run_id_helpers():
+    import harness.sweeper
+
+    assert harness.sweeper.new_run_id is new_run_id  # re-export while callers move
+
+
+@pytest.mark.parametrize(
+    ("arn", "expected"),
+    [
+        ("arn:aws:ec2:us-east-1:1:vpc/vpc-1", ("ec2:vpc", "vpc-1")),
+        ("arn:aws:ec2:us-east-1:1:vpc-flow-log/fl-1", ("ec2:vpc-flow-log", "fl-1")),
+        ("arn:aws:ec2:us-east-1:1:key-pair/key-0ab", ("ec2:key-pair", "key-0ab")),
+        ("arn:aws:s3:::filestore-t1", ("s3:bucket", "filestore-t1")),
+        (
+            "arn:aws:ssm:us-east-1:1:parameter/filestore/t1/db",
+            ("ssm:parameter", "/filestore/t1/db"),
+        ),
+        (
+            "arn:aws:logs:us-east-1:1:log-group:/filestore/t1/app:*",
+            ("logs:log-group", "/filestore/t1/app"),
+        ),
+        ("arn:aws:rds:us-east-1:1:db:t1-db", ("rds:db", "t1-db")),
+        ("arn:aws:rds:us-east-1:1:subgrp:t1-db", ("rds:subgrp", "t1-db")),
+        ("arn:aws:cloudwatch:us-east-1:1:alarm:t1-cpu", ("cloudwatch:alarm", "t1-cpu")),
+    ],
+)
+def test_arns_name_their_type_and_resource(arn, expected):
+    assert parse_arn(arn) == expected
+
+
+def test_a_tagged_resource_without_a_deleter_fails_the_sweep_loudly(moto):
+    old = f"t{(datetime.now(UTC) - timedelta(hours=8)).strftime('%y%m%d%H%M')}0dead"
+    moto.client("sns").create_topic(Name=f"topic-{old}", Tags=_tags(old))
+    inventory = Inventory(endpoint_url=moto.url)
+    [topic] = inventory.by_run_id(old)
+    assert topic.kind == "sns:topic"
+    deleted, failed = sweep(inventory, older_than=timedelta(hours=6))
+    assert [f.ident for f, _ in failed] == [topic.ident] and "no deleter" in failed[0][1]
+    moto.client("sns").delete_topic(TopicArn=topic.arn)
+
+
 def test_sweep_deletes_old_runs_only(moto):
     now = datetime.now(UTC)
     old = f"t{(now - timedelta(hours=8)).strftime('%y%m%d%H%M')}abcde"
@@ -160,6 +233,8 @@ def test_sweep_deletes_old_runs_only(moto):
     kinds = {f.kind for f in inventory.by_run_id(old)}
     assert kinds >= {
         "ec2:instance",
+        "ec2:key-pair",
+        "ec2:flow-log",
         "ec2:vpc",
         "ec2:subnet",
         "ec2:security-group",
