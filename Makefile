@@ -63,7 +63,8 @@ up: ## the whole stack and the app on the emulator, left running for a person
 down: ## destroy what `make up` made and stop everything
 	$(PY) -m harness.up down
 
-sweep: ## delete leftovers tagged by the suite older than OLDER_THAN (TARGET=emulator|aws)
+sweep: ## delete leftovers tagged by the suite older than OLDER_THAN (TARGET=emulator|aws); emulator: also instance containers and disks
+	$(if $(filter emulator,$(TARGET)),$(PY) -m harness.instance_sweep --older-than $(OLDER_THAN))
 	$(PY) -m harness.sweeper --target $(TARGET) --older-than $(OLDER_THAN)
 
 bench: ## the benchmarks, printing their figures

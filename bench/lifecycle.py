@@ -1,9 +1,12 @@
-"""Benchmark: the emulator lifecycle per stage, and two stacks in parallel against one.
+"""Benchmark: the emulator lifecycle per stage; one stack, and two at once on one emulator
+and on two.
 
-    .venv/bin/python bench/lifecycle.py [--rounds 1]
+    .venv/bin/python bench/lifecycle.py [--rounds 1] [--only single|one-emulator|two-emulators]
 
-Prints, for one stack alone and for two stacks at once (as `pytest -n 2` runs them),
-the seconds spent in init, apply, outputs/app, plan, destroy, side by side.
+Each lifecycle is :func:`harness.deployment.deploy` of environments/dev (the instance
+boots and its user_data deploys the app), a second plan, destroy and the leftover sweep.
+Prints the seconds per stage (median over rounds; for two stacks, each stack's) and the
+wall time of each arrangement.
 """
 
 from __future__ import annotations
@@ -17,54 +20,63 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness.deployment import deploy  # noqa: E402
 from harness.emulator import MotoServer  # noqa: E402
-from harness.stack import Stack  # noqa: E402
-from harness.sweeper import new_run_id  # noqa: E402
+from harness.runid import new_run_id  # noqa: E402
 
-STAGES = ("init", "apply", "plan", "destroy")
+STAGES = ("init", "apply", "app", "plan", "destroy", "sweep")
+ARRANGEMENTS = ("single", "one-emulator", "two-emulators")
 
 
-def one_lifecycle(_: object = None) -> dict[str, float]:
-    # one moto per stack, as `pytest -n 2` has one per worker (two stacks applied at once
-    # against one moto server lost an RDS instance once: not investigated yet)
-    with MotoServer() as moto:
-        stack = Stack("dev", "emulator", endpoint_url=moto.url, run_id=new_run_id("b"))
-        t0 = time.monotonic()
-        with stack.lifecycle():
-            stack.outputs()
-            stack.plan_exitcode()
-        timings = dict(stack.timer.timings)
-        timings["total"] = time.monotonic() - t0
+def one_lifecycle(moto: MotoServer | None) -> dict[str, float]:
+    t0 = time.monotonic()
+    with deploy("emulator", moto=moto, run_id=new_run_id("b")) as dep:
+        dep.stack.plan_exitcode()
+    timings = dict(dep.stack.timer.timings)
+    timings["total"] = time.monotonic() - t0
     return timings
+
+
+def arrangement(name: str) -> tuple[list[dict[str, float]], float]:
+    t0 = time.monotonic()
+    if name == "single":
+        rows = [one_lifecycle(None)]
+    elif name == "two-emulators":
+        with ThreadPoolExecutor(2) as pool:
+            rows = list(pool.map(one_lifecycle, [None, None]))
+    else:
+        with MotoServer(instances=True) as moto, ThreadPoolExecutor(2) as pool:
+            rows = list(pool.map(one_lifecycle, [moto, moto]))
+    return rows, time.monotonic() - t0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only", choices=ARRANGEMENTS, action="append")
     args = parser.parse_args()
-    single: list[dict[str, float]] = []
-    double: list[dict[str, float]] = []
-    wall_double: list[float] = []
+    chosen = args.only or list(ARRANGEMENTS)
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in chosen}
+    walls: dict[str, list[float]] = {name: [] for name in chosen}
     for _ in range(args.rounds):
-        single.append(one_lifecycle())
-        t0 = time.monotonic()
-        with ThreadPoolExecutor(2) as pool:
-            double.extend(pool.map(one_lifecycle, [1, 2]))
-        wall_double.append(time.monotonic() - t0)
+        for name in chosen:
+            found, wall = arrangement(name)
+            rows[name].extend(found)
+            walls[name].append(wall)
 
-    def med(rows, key):
-        return statistics.median(r.get(key, 0.0) for r in rows)
+    def med(name: str, key: str) -> float:
+        return statistics.median(r.get(key, 0.0) for r in rows[name])
 
-    print(f"\nemulator lifecycle, environments/dev, median of {args.rounds} round(s), seconds")
-    print(f"{'stage':<10}{'1 stack':>10}{'2 stacks (each)':>18}")
+    print(f"\nemulator lifecycle of environments/dev, median of {args.rounds} round(s), seconds")
+    print(f"{'stage':<10}" + "".join(f"{name:>16}" for name in chosen))
     for key in (*STAGES, "total"):
-        print(f"{key:<10}{med(single, key):>10.1f}{med(double, key):>18.1f}")
-    wall = statistics.median(wall_double)
-    print(f"{'wall':<10}{med(single, 'total'):>10.1f}{wall:>18.1f}")
-    print(
-        f"two stacks at once took {wall / med(single, 'total'):.2f}x one stack "
-        f"(throughput {2 * med(single, 'total') / wall:.2f}x)"
-    )
+        print(f"{key:<10}" + "".join(f"{med(name, key):>16.1f}" for name in chosen))
+    print(f"{'wall':<10}" + "".join(f"{statistics.median(walls[n]):>16.1f}" for n in chosen))
+    if "single" in chosen:
+        one = statistics.median(walls["single"])
+        for name in chosen[1:]:
+            wall = statistics.median(walls[name])
+            print(f"two stacks ({name}): {wall / one:.2f}x one stack's wall time")
     return 0
 
 

@@ -137,7 +137,7 @@ def with_provider(label: str, services: str) -> None:
         ),
         1,
     )
-    figures["one lifecycle"] = round(run([py, "bench/lifecycle.py", "--stacks", "1"], env), 1)
+    figures["one lifecycle"] = round(run([py, "bench/lifecycle.py", "--only", "single"], env), 1)
     print(json.dumps(figures), flush=True)
 
 

@@ -1,8 +1,8 @@
-"""Run the Flask app the way the instance does (gunicorn, env file), and wait until healthy.
+"""Run the Flask app locally with gunicorn (the app's own tests), and wait until an app
+is healthy (any app: the local one, or an instance's on the emulator or on AWS).
 
-On the emulator the app runs locally with the configuration the instance would get:
-bucket and parameter names from the stack outputs, the password read from the
-emulated SSM parameter at start-up, MariaDB in the role of the RDS endpoint.
+Every lifecycle goes through the instance's app (``harness/deployment.py``); this local
+runner serves the app's unit tests only.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import requests
 
-from harness.emulator import FAKE_CREDENTIALS, MariaDB, MotoServer, _stop_process, _tail
 from harness.net import free_port
 from harness.paths import REPO_ROOT
+from harness.proc import stop_process, tail
 
 
 def wait_healthy(
@@ -55,34 +55,6 @@ def wait_healthy(
         if attempt == 1 or attempt % 5 == 0:
             log(f"[app] waiting for {url}/healthz: {last}")
         time.sleep(min(interval * (1.5 ** min(attempt - 1, 6)), max_interval, max(remaining, 0.05)))
-
-
-def app_environment(
-    outputs: dict, *, moto: MotoServer | None, db_host: str, db_port: int
-) -> dict[str, str]:
-    """The variables user_data writes to /etc/filestore/filestore.env, for a local run."""
-    env = {
-        "FILESTORE_BUCKET": outputs["bucket_name"],
-        "AWS_REGION": outputs.get("region", "us-east-1"),
-        "AWS_DEFAULT_REGION": outputs.get("region", "us-east-1"),
-        "FILESTORE_DB_HOST": db_host,
-        "FILESTORE_DB_PORT": str(db_port),
-        "FILESTORE_DB_NAME": outputs["db_name"],
-        "FILESTORE_DB_USER": outputs["db_username"],
-        "FILESTORE_DB_PASSWORD_PARAM": outputs["db_password_parameter"],
-    }
-    if moto is not None:
-        env["FILESTORE_AWS_ENDPOINT_URL"] = moto.url
-        env.update(FAKE_CREDENTIALS)
-    return env
-
-
-def stand_in_database(outputs: dict, moto: MotoServer) -> MariaDB:
-    """A MariaDB playing the RDS instance: same database, user and (SSM) password."""
-    password = moto.client("ssm").get_parameter(
-        Name=outputs["db_password_parameter"], WithDecryption=True
-    )["Parameter"]["Value"]
-    return MariaDB(database=outputs["db_name"], user=outputs["db_username"], password=password)
 
 
 @dataclass
@@ -152,7 +124,7 @@ class AppServer:
         try:
             wait_healthy(self.url, timeout=60, interval=0.2, max_interval=1.0, log=lambda _m: None)
         except TimeoutError as exc:
-            raise RuntimeError(f"{exc}\n--- app log ---\n{_tail(self.log_path, 40)}") from exc
+            raise RuntimeError(f"{exc}\n--- app log ---\n{tail(self.log_path, 40)}") from exc
         return self
 
     @property
@@ -160,7 +132,7 @@ class AppServer:
         return self._proc.pid if self._proc else None
 
     def stop(self) -> None:
-        _stop_process(self._proc)
+        stop_process(self._proc)
         self._proc = None
 
     def __enter__(self) -> AppServer:

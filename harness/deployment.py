@@ -1,33 +1,58 @@
-"""One live deployment for the integration tests: the stack, the app endpoint, the database.
+"""One live deployment: the stack, its app, its database. The one way to run a stack.
 
-The test bodies are the same for both targets; only this layer differs:
+The integration fixtures, `make up`/`make down` (``harness/up.py``), the lifecycle CLI
+(``harness/lifecycle.py``: the interruption tests) and the benchmarks all go through
+:func:`deploy`. The test bodies are the same for both targets; only this layer differs:
 
-* ``emulator``: moto (started here, or ``EMULATOR_URL``), a MariaDB playing RDS with the
-  credentials Terraform stored in SSM, the app run locally by gunicorn.
+* ``emulator``: moto with the EC2 data plane (``harness/dataplane.py``): the instance boots
+  as a container and runs the exact user_data the EC2 API holds. A MariaDB stands in for
+  RDS on the port the stack's database is given (``db_port``), and holds the master user
+  and the password Terraform stored in SSM; inside the instance the RDS endpoint name
+  resolves to it. Instances share the host's network, so the stack gets a free
+  ``app_port`` and binds the app to 127.0.0.1 (``app_listen_address``); the CloudWatch
+  agent's download is unreachable offline, so its install is off.
 * ``aws``: the standard credential chain, a key pair made for the run, SSH open to the
   runner's address only, the app on the instance's public address, RDS through an SSH
   tunnel via the instance.
+
+On AWS (and on the emulator with ``FILESTORE_PLAN_GATE=1``) the plan is saved, scanned by
+the security gate (``python -m harness.gate --dirs --plan``) and only then applied, the
+saved plan itself, so what was scanned is what is applied.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import subprocess
+import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
-from harness.app_runner import AppServer, app_environment, stand_in_database, wait_healthy
+from harness.app_runner import wait_healthy
 from harness.emulator import MariaDB, MotoServer
+from harness.net import free_port
+from harness.paths import REPO_ROOT
+from harness.runid import new_run_id
 from harness.stack import Stack, progress
-from harness.sweeper import Inventory, new_run_id
+from harness.sweeper import Inventory
 from harness.tunnel import SSHTunnel, generate_keypair
 
+EMULATOR_AMI = "ami-785db401"  # any AMI moto knows: every emulated instance boots our image
+APP_READY_TIMEOUT = {"emulator": 900.0, "aws": 900.0}  # boot + user_data (apt, pip, app)
 
-class MissingCredentials(RuntimeError):
+
+class DeploymentError(RuntimeError):
+    pass
+
+
+class MissingCredentials(DeploymentError):
     pass
 
 
@@ -35,16 +60,20 @@ class MissingCredentials(RuntimeError):
 class Deployment:
     target: str
     stack: Stack
-    outputs: dict
-    app_url: str
     inventory: Inventory
-    db_kwargs: dict
     moto: MotoServer | None = None
-    extras: dict = field(default_factory=dict)
+    db_server: MariaDB | None = None
+    key_path: Path | None = None
+    db_kwargs: dict = field(default_factory=dict)
+    app_url: str = ""
 
     @property
     def run_id(self) -> str:
         return self.stack.run_id
+
+    @property
+    def outputs(self) -> dict:
+        return self.stack.outputs()
 
     def client(self, service: str):
         return self.inventory.client(service)
@@ -53,6 +82,141 @@ class Deployment:
         import pymysql
 
         return pymysql.connect(**self.db_kwargs, connect_timeout=10)
+
+    @property
+    def instance(self):
+        """The emulated instance (exec, files, logs) behind ``instance_id``."""
+        from harness.instances import Instance
+
+        if self.target != "emulator":
+            raise DeploymentError("only the emulator's instances can be entered from here")
+        return Instance(self.outputs["instance_id"])
+
+    def app_password(self) -> str:
+        return self.client("ssm").get_parameter(
+            Name=self.outputs["db_password_parameter"], WithDecryption=True
+        )["Parameter"]["Value"]
+
+    def wait_app(self, timeout: float | None = None) -> dict:
+        """Until the instance's app answers: bounded; on the emulator a failed or slow
+        bootstrap is reported with the tail of cloud-init-output.log and the unit's journal."""
+        timeout = timeout or APP_READY_TIMEOUT[self.target]
+        self.app_url = self.outputs["app_url"].rstrip("/")
+        with self.stack.timer.stage("app", self.run_id):
+            if self.target == "emulator":
+                from harness.instances import wait_ready
+
+                wait_ready(self.instance, timeout=timeout, unit="filestore.service")
+                timeout = 60.0  # user_data ends with the app answering; this is a check
+            try:
+                return wait_healthy(self.app_url, timeout=timeout, log=progress)
+            except TimeoutError as exc:
+                detail = self.instance.diagnostics("filestore.service") if self.moto else ""
+                raise DeploymentError(f"{exc}\n{detail}") from exc
+
+    def refresh(self) -> dict:
+        """After another apply (e.g. a replaced instance): new outputs, the app again."""
+        self.stack._outputs = None
+        return self.wait_app()
+
+
+# ------------------------------------------------------------------------- emulator
+
+
+def emulator_inputs(app_port: int, db_port: int) -> dict:
+    return {
+        "operator_cidr": "203.0.113.10/32",  # a documentation address: SSH is never used
+        "ami_id": EMULATOR_AMI,
+        "app_port": app_port,
+        "app_listen_address": "127.0.0.1",  # the host's network: bind loopback only
+        "install_cloudwatch_agent": False,  # its download is not reachable offline
+        "db_port": db_port,
+    }
+
+
+class StandInDatabase:
+    """Provisions the MariaDB playing RDS as the apply goes: the master user and database
+    name of the run's RDS instance (as the emulator's API holds them) and the password
+    Terraform stored in SSM, before the instance's bootstrap asks for them."""
+
+    def __init__(self, db: MariaDB, moto: MotoServer, run_id: str, parameter: str) -> None:
+        self.db, self.moto, self.run_id, self.parameter = db, moto, run_id, parameter
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> StandInDatabase:
+        self._thread.start()
+        return self
+
+    def _rds_instance(self) -> dict | None:
+        for db in self.moto.client("rds").describe_db_instances()["DBInstances"]:
+            if {"Key": "run_id", "Value": self.run_id} in db.get("TagList", []):
+                return db
+        return None
+
+    def _watch(self) -> None:
+        while not self._done.wait(1.0):
+            try:
+                rds = self._rds_instance()
+                password = self.moto.client("ssm").get_parameter(
+                    Name=self.parameter, WithDecryption=True
+                )["Parameter"]["Value"]
+            except Exception:  # noqa: BLE001 - not there yet, or the emulator is busy
+                continue
+            if rds is not None:
+                self.db.provision(
+                    user=rds["MasterUsername"], database=rds.get("DBName"), password=password
+                )
+                self._done.set()
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """After apply both exist: the provisioning is done within seconds."""
+        if not self._done.wait(timeout):
+            raise DeploymentError(
+                f"no RDS instance tagged run_id={self.run_id} or no SSM parameter "
+                f"{self.parameter} within {timeout:.0f}s after apply"
+            )
+
+    def stop(self) -> None:
+        self._done.set()
+
+
+def _emulator_stack(services: contextlib.ExitStack, moto, environment, run_id, workdir, detach):
+    if moto is None:
+        moto = MotoServer(instances=True)
+        moto.start()
+        if not detach:
+            services.callback(moto.stop)
+    db = MariaDB()
+    db.start()
+    if not detach:
+        services.callback(db.destroy)
+    stack = Stack(
+        environment,
+        "emulator",
+        endpoint_url=moto.url,
+        run_id=run_id,
+        tf_vars=emulator_inputs(free_port(), db.port),
+        workdir=workdir,
+    )
+    if not detach:  # after destroy: the data plane removes the containers within seconds
+        services.callback(_report_instances_left, run_id)
+    # the contract's parameter name (docs/CONTRACTS.md): known before apply
+    parameter = f"/filestore/{environment}/{run_id}/db/password"
+    stand_in = StandInDatabase(db, moto, run_id, parameter).start()
+    services.callback(stand_in.stop)
+    dep = Deployment("emulator", stack, Inventory(endpoint_url=moto.url), moto=moto, db_server=db)
+    return dep, stand_in
+
+
+def _report_instances_left(run_id: str) -> None:
+    from harness.instance_sweep import wait_removed
+
+    if left := wait_removed(run_id):
+        progress(f"{run_id}: instances still there after teardown: {left}")
+
+
+# ------------------------------------------------------------------------------ AWS
 
 
 def check_aws_credentials(region: str) -> str:
@@ -77,6 +241,54 @@ def runner_public_cidr() -> str:
     return f"{ip}/32"
 
 
+def _aws_stack(services: contextlib.ExitStack, environment, run_id, workdir) -> Deployment:
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    progress(f"{run_id}: AWS target as {check_aws_credentials(region)}")
+    key_path, public_key = generate_keypair(Path(tempfile.mkdtemp(prefix=f"ssh-{run_id}-")))
+    inventory = Inventory(region=region)
+    ec2 = inventory.client("ec2")
+    key_name = f"filestore-{run_id}"
+    tags = [{"Key": "Project", "Value": "filestore"}, {"Key": "run_id", "Value": run_id}]
+    ec2.import_key_pair(
+        KeyName=key_name,
+        PublicKeyMaterial=public_key.encode(),
+        TagSpecifications=[{"ResourceType": "key-pair", "Tags": tags}],
+    )
+    services.callback(ec2.delete_key_pair, KeyName=key_name)
+    stack = Stack(
+        environment,
+        "aws",
+        run_id=run_id,
+        tf_vars={"operator_cidr": runner_public_cidr(), "ssh_key_name": key_name},
+        workdir=workdir,
+    )
+    return Deployment("aws", stack, inventory, key_path=key_path)
+
+
+def scan_plan(stack: Stack) -> Path:
+    """Save the plan, scan it with the gate, return it (DeploymentError if the gate fails)."""
+    planfile = stack.workdir / "plan.bin"
+    plan = stack.plan_json(planfile)
+    report = REPO_ROOT / "reports" / f"plan-{stack.environment}-{stack.run_id}.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(plan))
+    with stack.timer.stage("plan gate", stack.run_id):
+        gate = subprocess.run(
+            [sys.executable, "-m", "harness.gate", "--quiet", "--dirs", "--plan", str(report),
+             "--out", str(report.with_suffix(""))],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )  # fmt: skip
+    if gate.returncode != 0:
+        raise DeploymentError(f"the security gate refused the plan ({report}):\n{gate.stdout}")
+    return planfile
+
+
+# --------------------------------------------------------------------------- deploy
+
+
 @contextlib.contextmanager
 def deploy(
     target: str = "emulator",
@@ -85,91 +297,56 @@ def deploy(
     environment: str = "dev",
     run_id: str | None = None,
     keep: bool = False,
+    detach: bool = False,
+    workdir: Path | None = None,
 ) -> Iterator[Deployment]:
-    """apply -> yield a Deployment -> destroy (registered before apply)."""
+    """apply -> wait for the app -> yield a Deployment -> destroy (registered before apply).
+
+    ``keep`` (or ``KEEP_STACK=1``) skips destroy; ``detach`` also leaves the emulator and
+    the database running after the block (``make up``; ``make down`` stops them).
+    """
     run_id = run_id or new_run_id()
-    region = os.environ.get("AWS_REGION", "us-east-1")
-    with contextlib.ExitStack() as stack_cm:
+    gate = target == "aws" or os.environ.get("FILESTORE_PLAN_GATE") == "1"
+    with contextlib.ExitStack() as services:
         if target == "emulator":
-            if moto is None:
-                moto = stack_cm.enter_context(MotoServer())
-            stack = Stack(environment, "emulator", endpoint_url=moto.url, run_id=run_id)
-            inventory = Inventory(endpoint_url=moto.url, region=region)
+            dep, stand_in = _emulator_stack(services, moto, environment, run_id, workdir, detach)
         elif target == "aws":
-            caller = check_aws_credentials(region)
-            progress(f"{run_id}: AWS target as {caller}")
-            keydir = Path(tempfile.mkdtemp(prefix=f"ssh-{run_id}-"))
-            key_path, public_key = generate_keypair(keydir)
-            inventory = Inventory(region=region)
-            ec2 = inventory.client("ec2")
-            key_name = f"filestore-{run_id}"
-            ec2.import_key_pair(
-                KeyName=key_name,
-                PublicKeyMaterial=public_key.encode(),
-                TagSpecifications=[
-                    {
-                        "ResourceType": "key-pair",
-                        "Tags": [
-                            {"Key": "Project", "Value": "filestore"},
-                            {"Key": "run_id", "Value": run_id},
-                        ],
-                    }
-                ],
-            )
-            stack_cm.callback(ec2.delete_key_pair, KeyName=key_name)
-            stack = Stack(
-                environment,
-                "aws",
-                run_id=run_id,
-                tf_vars={"operator_cidr": runner_public_cidr(), "ssh_key_name": key_name},
-            )
+            dep, stand_in = _aws_stack(services, environment, run_id, workdir), None
         else:
             raise ValueError(f"unknown target {target!r}")
-
-        with stack.lifecycle(keep=keep), contextlib.ExitStack() as services:
-            outputs = stack.outputs()
-            with stack.timer.stage("app", run_id):
-                if target == "emulator":
-                    db = services.enter_context(stand_in_database(outputs, moto))
-                    env = app_environment(outputs, moto=moto, db_host=db.host, db_port=db.port)
-                    app = AppServer(env)
-                    app.init_db()  # user_data does this on the instance
-                    services.enter_context(app)
-                    app_url = app.url
-                    db_kwargs = db.connect_kwargs()
-                else:
-                    app_url = outputs["app_url"]
-                    wait_healthy(app_url, timeout=900)
-                    password = inventory.client("ssm").get_parameter(
-                        Name=outputs["db_password_parameter"], WithDecryption=True
-                    )["Parameter"]["Value"]
-                    tunnel = services.enter_context(
-                        SSHTunnel(
-                            host=outputs["instance_public_ip"],
-                            user="ubuntu",
-                            key_path=key_path,
-                            remote_host=outputs["db_address"],
-                            remote_port=int(outputs["db_port"]),
-                        )
-                    )
-                    db_kwargs = {
-                        "host": "127.0.0.1",
-                        "port": tunnel.local_port,
-                        "user": outputs["db_username"],
-                        "password": password,
-                        "database": outputs["db_name"],
-                    }
-            deployment = Deployment(
-                target=target,
-                stack=stack,
-                outputs=outputs,
-                app_url=app_url,
-                inventory=inventory,
-                db_kwargs=db_kwargs,
-                moto=moto,
-            )
-            # on exit: the app, database and tunnel stop first, then the stack is destroyed
-            yield deployment
+        lifecycle = dep.stack.lifecycle(
+            keep=keep or detach, before_apply=scan_plan if gate else None
+        )
+        with lifecycle, contextlib.ExitStack() as connections:
+            if stand_in is not None:
+                stand_in.wait()
+                dep.db_kwargs = dep.db_server.connect_kwargs()
+            else:
+                dep.db_kwargs = _tunnel_to_rds(dep, connections)
+            dep.wait_app()
+            # on exit: the tunnel closes, then the stack is destroyed, then the services stop
+            yield dep
 
 
-__all__ = ["Deployment", "MissingCredentials", "MariaDB", "deploy"]
+def _tunnel_to_rds(dep: Deployment, connections: contextlib.ExitStack) -> dict:
+    out = dep.outputs
+    dep.wait_app()  # the instance (the tunnel's jump host) is up once its app answers
+    tunnel = connections.enter_context(
+        SSHTunnel(
+            host=out["instance_public_ip"],
+            user="ubuntu",
+            key_path=dep.key_path,
+            remote_host=out["db_address"],
+            remote_port=int(out["db_port"]),
+        )
+    )
+    return {
+        "host": "127.0.0.1",
+        "port": tunnel.local_port,
+        "user": out["db_username"],
+        "password": dep.app_password(),
+        "database": out["db_name"],
+    }
+
+
+__all__ = ["Deployment", "DeploymentError", "MissingCredentials", "deploy", "emulator_inputs"]

@@ -18,7 +18,6 @@ import contextlib
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from filelock import FileLock
 
 from harness.net import free_port, port_open, wait_until
 from harness.paths import REPO_ROOT, cache_root
+from harness.proc import stop_process, tail
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -38,26 +38,7 @@ FAKE_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
 }
 DEFAULT_REGION = "us-east-1"
-
-
-def _stop_process(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=timeout)
-
-
-def _tail(path: Path, n: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
-    except OSError:
-        return ""
+MOTO_HEALTH_PATH = "/moto-api/config"  # see MotoServer.healthy
 
 
 # --------------------------------------------------------------------------- moto
@@ -77,6 +58,9 @@ class MotoServer:
     log_path: Path | None = None
     _proc: subprocess.Popen | None = field(default=None, repr=False)
     external: bool = False
+    # EC2 instances boot as containers (harness/dataplane.py), names resolved in them
+    instances: bool = False
+    extra_hosts: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.url:
@@ -98,8 +82,13 @@ class MotoServer:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
         )
+        cmd = [sys.executable, "-m", "harness.moto_server", "-H", self.host, "-p", str(self.port)]
+        if self.instances:
+            from harness.dataplane import server_args
+
+            cmd += server_args(self.extra_hosts)  # builds the image first when needed
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "harness.moto_server", "-H", self.host, "-p", str(self.port)],
+            cmd,
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -116,18 +105,38 @@ class MotoServer:
 
     def stop(self) -> None:
         if not self.external:
-            _stop_process(self._proc)
+            pid = self._proc.pid if self._proc is not None else None
+            stop_process(self._proc, timeout=60 if self.instances else 10)
             self._proc = None
+            if self.instances and pid:
+                from harness.instance_sweep import sweep
+
+                sweep(owner_pid=pid)  # what a killed data plane could not remove
 
     def _died(self) -> str | None:
         if self._proc is not None and self._proc.poll() is not None:
-            return f"exited with {self._proc.returncode}:\n{_tail(self.log_path)}"
+            return f"exited with {self._proc.returncode}:\n{tail(self.log_path)}"
         return None
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process (its group holds the data plane's containers)."""
+        return self._proc.pid if self._proc else None
+
     def healthy(self) -> bool:
+        """Is a moto server answering at ``url``? Constant time, whatever it holds.
+
+        ``GET /moto-api/config`` is moto's own API: it reads two settings and touches no
+        service backend, so it answers in milliseconds on an emulator holding whole stacks
+        (``/moto-api/data.json`` serialises every resource: 9.7 s and a 500 on one). Its JSON
+        (a ``batch`` and a ``lambda`` section) tells moto apart from any other server on the
+        port, which an AWS call such as STS GetCallerIdentity would not (any emulator answers
+        that), and it passes through the same dispatcher and middleware as the AWS calls.
+        """
         try:
-            return requests.get(f"{self.url}/moto-api/data.json", timeout=2).ok
-        except requests.RequestException:
+            answer = requests.get(f"{self.url}{MOTO_HEALTH_PATH}", timeout=2)
+            return answer.ok and {"batch", "lambda"} <= set(answer.json())
+        except (requests.RequestException, ValueError, TypeError):
             return False
 
     def reset(self) -> None:
@@ -293,12 +302,21 @@ class MariaDB:
 
     def _died(self) -> str | None:
         if self._proc is not None and self._proc.poll() is not None:
-            return f"exited with {self._proc.returncode}:\n{_tail(self.log_path)}"
+            return f"exited with {self._proc.returncode}:\n{tail(self.log_path)}"
         return None
 
     def _provision(self) -> None:
+        self.provision()
+
+    def provision(
+        self, *, user: str | None = None, database: str | None = None, password: str | None = None
+    ) -> None:
+        """Create (or update) the database and the user with all rights on it: idempotent,
+        so a stand-in can take the names and password an apply chose, after it started."""
         import pymysql
 
+        self.user, self.database = user or self.user, database or self.database
+        self.password = password or self.password
         conn = pymysql.connect(unix_socket=str(self.socket), user="root", password="")
         try:
             with conn.cursor() as cur:
@@ -306,10 +324,8 @@ class MariaDB:
                     f"CREATE DATABASE IF NOT EXISTS `{self.database}` "
                     "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
                 )
-                cur.execute(
-                    f"CREATE USER IF NOT EXISTS '{self.user}'@'%%' IDENTIFIED BY %s",
-                    (self.password,),
-                )
+                for verb in ("CREATE USER IF NOT EXISTS", "ALTER USER"):
+                    cur.execute(f"{verb} '{self.user}'@'%%' IDENTIFIED BY %s", (self.password,))
                 cur.execute(f"GRANT ALL PRIVILEGES ON `{self.database}`.* TO '{self.user}'@'%'")
             conn.commit()
         finally:
@@ -317,11 +333,15 @@ class MariaDB:
         self._provisioned = True
 
     def stop(self) -> None:
-        _stop_process(self._proc, timeout=30)
+        stop_process(self._proc, timeout=30)
         self._proc = None
 
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
 
     def destroy(self) -> None:
         self.stop()

@@ -265,7 +265,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m harness.gate", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--dirs", nargs="+", help="scan roots (default: modules, each environment)")
+    parser.add_argument(
+        "--dirs",
+        nargs="*",
+        help="scan roots (default: modules, each environment; none: `--dirs --plan X` scans a plan only)",
+    )
     parser.add_argument(
         "--plan", action="append", default=[], help="also scan a plan (tofu show -json)"
     )
@@ -276,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         "--quiet", action="store_true", help="no checkov console report, the summary only"
     )
     args = parser.parse_args(argv)
-    roots = args.dirs or default_roots()
+    roots = default_roots() if args.dirs is None else args.dirs
+    if not roots and not args.plan:
+        parser.error("nothing to scan: give --dirs or --plan")
     try:
         missing = [d for d in roots if not (REPO_ROOT / d).is_dir()]
         missing += [p for p in args.plan if not Path(p).is_file()]

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,6 +42,19 @@ def list_instances(root: Path | None = None) -> list[Instance]:
         return []
     names = sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
     return [Instance(name, base) for name in names]
+
+
+def of_run(run_id: str, root: Path | None = None) -> list[Instance]:
+    return [i for i in list_instances(root) if i.state().get("run_id") == run_id]
+
+
+def wait_removed(run_id: str, timeout: float = 120.0, root: Path | None = None) -> list[Instance]:
+    """Wait (bounded) until the data plane has removed the instances of ``run_id`` (it does
+    within seconds of their termination); returns those still there at the end."""
+    deadline = time.monotonic() + timeout
+    while (left := of_run(run_id, root)) and time.monotonic() < deadline:
+        time.sleep(1.0)
+    return left
 
 
 def _expired(state: dict, older_than: timedelta) -> bool:

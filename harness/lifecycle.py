@@ -1,9 +1,11 @@
-"""Run one lifecycle from the command line (apply, optionally hold, destroy).
+"""Run one deployment from the command line: apply, wait for the app, hold, destroy.
 
-    python -m harness.lifecycle --endpoint http://127.0.0.1:5000 [--run-id ID] [--hold 30]
+    python -m harness.lifecycle [--endpoint http://127.0.0.1:5000] [--run-id ID] [--hold 30]
 
-Used by the interruption test (it kills this process during apply and checks that
-teardown left nothing) and handy for debugging a stack by hand (``--keep``).
+The same :func:`harness.deployment.deploy` as the tests and `make up`. Used by the
+interruption tests (they kill this process during apply and check that teardown left
+nothing, no container either) and handy for debugging a stack by hand (``--keep``).
+Without ``--endpoint`` it starts its own emulator.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import argparse
 import sys
 import time
 
-from harness.stack import Stack
-from harness.sweeper import new_run_id
+from harness.deployment import deploy
+from harness.emulator import MotoServer
+from harness.runid import new_run_id
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,27 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--environment", default="dev")
     parser.add_argument("--target", default="emulator", choices=["emulator", "aws"])
-    parser.add_argument("--endpoint", default="")
+    parser.add_argument("--endpoint", default="", help="an emulator that is already running")
     parser.add_argument("--run-id", default="")
     parser.add_argument("--hold", type=float, default=0.0, help="seconds to keep the stack up")
     parser.add_argument("--keep", action="store_true", help="do not destroy (debugging)")
     args = parser.parse_args(argv)
-    stack = Stack(
-        args.environment,
-        args.target,
-        endpoint_url=args.endpoint,
-        run_id=args.run_id or new_run_id(),
-    )
-    with stack.lifecycle(keep=args.keep):
-        print(
-            f"[lifecycle] {stack.run_id}: applied; outputs: {sorted(stack.outputs())}", flush=True
-        )
+    moto = MotoServer(url=args.endpoint).start() if args.endpoint else None
+    run_id = args.run_id or new_run_id()
+    with deploy(
+        args.target, moto=moto, environment=args.environment, run_id=run_id, keep=args.keep
+    ) as dep:
+        print(f"[lifecycle] {run_id}: app answers at {dep.app_url}", flush=True)
         time.sleep(args.hold)
-    print(
-        f"[lifecycle] {stack.run_id}: timings "
-        + ", ".join(f"{k}={v:.1f}s" for k, v in stack.timer.timings.items()),
-        flush=True,
-    )
+    timings = ", ".join(f"{k}={v:.1f}s" for k, v in dep.stack.timer.timings.items())
+    print(f"[lifecycle] {run_id}: timings {timings}", flush=True)
     return 0
 
 

@@ -33,7 +33,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,10 +269,13 @@ class Stack:
                 args.append("-backend=false")
             self.tf(*args)
 
-    def apply(self) -> None:
+    def apply(self, planfile: Path | None = None) -> None:
+        """Apply; with ``planfile``, exactly that saved plan (e.g. the one the gate scanned)."""
         with self.timer.stage("apply", self.run_id):
             self.applied = True  # from here on, something may exist: destroy must run
-            self.tf("apply", "-input=false", "-auto-approve")
+            self.tf(
+                "apply", "-input=false", "-auto-approve", *([str(planfile)] if planfile else [])
+            )
             self._outputs = None
 
     def plan_exitcode(self) -> tuple[int, str]:
@@ -367,17 +370,20 @@ class Stack:
 
     # ------------------------------------------------------------------ lifecycle
     @contextlib.contextmanager
-    def lifecycle(self, *, keep: bool = False) -> Iterator[Stack]:
+    def lifecycle(
+        self, *, keep: bool = False, before_apply: Callable[[Stack], Path] | None = None
+    ) -> Iterator[Stack]:
         """prepare -> init -> apply -> yield -> destroy + sweep, teardown registered first.
 
-        ``keep=True`` (or ``KEEP_STACK=1``) skips destroy, for debugging.
+        ``before_apply`` may return a saved plan to apply instead (the plan the gate
+        scanned). ``keep=True`` (or ``KEEP_STACK=1``) skips destroy, for debugging.
         """
         keep = keep or os.environ.get("KEEP_STACK") == "1"
         self.prepare()
         with sigterm_as_interrupt():
             try:
                 self.init()
-                self.apply()
+                self.apply(before_apply(self) if before_apply else None)
                 yield self
             finally:
                 if keep and self.applied:

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.emulator import _stop_process, _tail
 from harness.net import free_port, port_open, wait_until
+from harness.proc import stop_process, tail
 
 
 def generate_keypair(directory: Path, name: str = "id_ed25519") -> tuple[Path, str]:
@@ -102,11 +102,11 @@ class SSHTunnel:
 
     def _died(self) -> str | None:
         if self._proc is not None and self._proc.poll() is not None:
-            return f"ssh exited with {self._proc.returncode}: {_tail(self._log, 5)}"
+            return f"ssh exited with {self._proc.returncode}: {tail(self._log, 5)}"
         return None
 
     def stop(self) -> None:
-        _stop_process(self._proc)
+        stop_process(self._proc)
         self._proc = None
 
     def __enter__(self) -> SSHTunnel:
@@ -176,7 +176,7 @@ class LocalSSHD:
             timeout=15,
             what=f"sshd on port {self.port}",
             alive=lambda: (
-                f"sshd exited: {_tail(self._log)}"
+                f"sshd exited: {tail(self._log)}"
                 if self._proc and self._proc.poll() is not None
                 else None
             ),
@@ -184,7 +184,7 @@ class LocalSSHD:
         return self
 
     def stop(self) -> None:
-        _stop_process(self._proc)
+        stop_process(self._proc)
         self._proc = None
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

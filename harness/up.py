@@ -1,30 +1,32 @@
-"""`make up` / `make down`: the whole stack and the app on the emulator, for a person.
+"""`make up` / `make down`: the whole stack on the emulator, for a person to use.
 
-``up`` starts a moto server and a MariaDB (detached), applies ``environments/dev``,
-starts the app with gunicorn, writes ``.stack/up.env`` (URLs, ports, pids, working
-copy) and returns, leaving everything running. ``down`` destroys the stack and stops
-everything that ``up`` started.
+``up`` starts the emulator (moto with the EC2 data plane: the instance boots and its
+user_data deploys the app) and a MariaDB standing in for RDS, applies
+``environments/dev`` through :func:`harness.deployment.deploy` (the one way to run a
+stack), waits until the instance's app answers, writes ``.stack/up.env`` (URLs, ports,
+pids, working copy) and returns, leaving everything running. ``down`` destroys the stack
+and stops everything ``up`` started: emulator, instance containers, database.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import shutil
-import signal
 import sys
 import time
 from pathlib import Path
 
-from harness.app_runner import AppServer, app_environment, stand_in_database
+from harness.deployment import deploy
 from harness.emulator import MotoServer
 from harness.paths import STACK_STATE_DIR
-from harness.stack import Stack, StackError
-from harness.sweeper import Inventory, new_run_id
+from harness.proc import kill_group
+from harness.runid import new_run_id
+from harness.stack import Stack
+from harness.sweeper import Inventory
 from harness.toolchain import get_toolchain
 
 STATE_FILE = STACK_STATE_DIR / "up.env"
+EMULATOR_STOP_GRACE = 90.0  # the data plane halts every instance on SIGTERM
 
 
 def read_state() -> dict[str, str]:
@@ -39,69 +41,41 @@ def write_state(values: dict[str, str]) -> None:
     STATE_FILE.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
 
 
-def _kill(pid: str | None) -> None:
-    if not pid:
-        return
-    with contextlib.suppress(ProcessLookupError, ValueError, PermissionError):
-        os.killpg(int(pid), signal.SIGTERM)
-        for _ in range(50):
-            os.killpg(int(pid), 0)
-            time.sleep(0.1)
-        os.killpg(int(pid), signal.SIGKILL)
-
-
 def up() -> int:
     if read_state().get("RUN_ID"):
         print(f"already up (see {STATE_FILE}); run `make down` first")
         return 1
     t0 = time.monotonic()
     get_toolchain()  # fail early with a clear message
-    moto = MotoServer(log_path=STACK_STATE_DIR / "moto.log")
     STACK_STATE_DIR.mkdir(parents=True, exist_ok=True)
-    moto.start()
+    moto = MotoServer(instances=True, log_path=STACK_STATE_DIR / "moto.log").start()
     run_id = new_run_id("u")
+    state = {"RUN_ID": run_id, "EMULATOR_URL": moto.url, "MOTO_PID": str(moto.pid)}
     workdir = STACK_STATE_DIR / "work"
-    shutil.rmtree(workdir, ignore_errors=True)
-    stack = Stack("dev", "emulator", endpoint_url=moto.url, run_id=run_id, workdir=workdir)
-    state = {"RUN_ID": run_id, "EMULATOR_URL": moto.url, "MOTO_PID": str(moto._proc.pid)}
+    state["WORKDIR"] = str(workdir)
     write_state(state)
     try:
-        stack.prepare()
-        stack.init()
-        stack.apply()
-        outputs = stack.outputs()
-        db = stand_in_database(outputs, moto)
-        db.workdir = STACK_STATE_DIR / "mariadb"
-        shutil.rmtree(db.workdir, ignore_errors=True)
-        db.workdir.mkdir(parents=True)
-        db.start()
-        state.update({"DB_PORT": str(db.port), "DB_PID": str(db._proc.pid)})
-        write_state(state)
-        app = AppServer(
-            app_environment(outputs, moto=moto, db_host=db.host, db_port=db.port),
-            port=int(os.environ.get("APP_PORT", "0") or 0),
-            log_path=STACK_STATE_DIR / "app.log",
-        )
-        app.init_db()
-        app.start()
-    except (StackError, RuntimeError, KeyboardInterrupt):
+        with deploy("emulator", moto=moto, run_id=run_id, detach=True, workdir=workdir) as dep:
+            db = dep.db_server
+            state.update(DB_PORT=str(db.port), DB_PID=str(db.pid), DB_DIR=str(db.workdir))
+            write_state(state)
+            out = dep.outputs
+            state.update(
+                APP_URL=dep.app_url,
+                INSTANCE_ID=out["instance_id"],
+                BUCKET=out["bucket_name"],
+                DB_NAME=out["db_name"],
+                DB_USER=out["db_username"],
+                DB_PASSWORD_PARAMETER=out["db_password_parameter"],
+            )
+            write_state(state)
+    except BaseException:
         print("up failed; tearing down what was made")
         down()
         raise
-    state.update(
-        {
-            "APP_URL": app.url,
-            "APP_PID": str(app.pid),
-            "WORKDIR": str(stack.tfdir),
-            "BUCKET": outputs["bucket_name"],
-            "DB_NAME": outputs["db_name"],
-            "DB_USER": outputs["db_username"],
-            "DB_PASSWORD_PARAMETER": outputs["db_password_parameter"],
-        }
-    )
-    write_state(state)
-    print(f"app_url={app.url}")
+    print(f"app_url={state['APP_URL']}")
     print(f"emulator_url={moto.url}")
+    print(f"instance={state['INSTANCE_ID']} (its app was deployed by its own user_data)")
     print(f"state file: {STATE_FILE} (took {time.monotonic() - t0:.0f}s; `make down` to stop)")
     return 0
 
@@ -111,17 +85,13 @@ def down() -> int:
     if not state:
         print("nothing is up")
         return 0
-    _kill(state.get("APP_PID"))
     rc = 0
-    workdir = Path(state["WORKDIR"]).parent.parent if state.get("WORKDIR") else None
-    if state.get("EMULATOR_URL") and workdir and workdir.exists():
+    workdir = Path(state.get("WORKDIR", ""))
+    if state.get("EMULATOR_URL") and (workdir / "environments").exists():
         stack = Stack(
-            "dev",
-            "emulator",
-            endpoint_url=state["EMULATOR_URL"],
-            run_id=state["RUN_ID"],
+            "dev", "emulator", endpoint_url=state["EMULATOR_URL"], run_id=state["RUN_ID"],
             workdir=workdir,
-        )
+        )  # fmt: skip
         stack.applied = True
         try:
             stack.destroy()
@@ -130,8 +100,14 @@ def down() -> int:
         except Exception as exc:  # noqa: BLE001 - report and keep stopping the rest
             print(f"destroy failed: {exc}")
             rc = 1
-    _kill(state.get("DB_PID"))
-    _kill(state.get("MOTO_PID"))
+    kill_group(state.get("DB_PID"), grace=30)
+    if state.get("DB_DIR"):
+        shutil.rmtree(state["DB_DIR"], ignore_errors=True)
+    kill_group(state.get("MOTO_PID"), grace=EMULATOR_STOP_GRACE)
+    if state.get("MOTO_PID"):
+        from harness.instance_sweep import sweep
+
+        sweep(owner_pid=int(state["MOTO_PID"]))  # what a killed data plane left
     if rc == 0:
         shutil.rmtree(STACK_STATE_DIR, ignore_errors=True)
     print("down")

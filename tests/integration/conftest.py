@@ -1,8 +1,12 @@
-"""Fixtures for the live lifecycle: one deployment per test module, destroyed at its end.
+"""Fixtures for the live lifecycle.
 
-TARGET=emulator (default) or TARGET=aws picks the fixture that provides the endpoints;
-the test bodies are the same. EMULATOR_URL=http://127.0.0.1:PORT uses a moto server that
-is already running instead of starting one. KEEP_STACK=1 skips destroy (debugging).
+The main stack (``deployment``) is applied once per run and shared by the modules of
+``MAIN_STACK``, which run on one xdist worker (one ``xdist_group``), in that order: design
+and app, inside the instance, the browser, a replaced instance, then drift and destroy.
+Every other integration module has a group of its own. TARGET=emulator (default) or
+TARGET=aws picks what provides the endpoints; the test bodies are the same.
+EMULATOR_URL=http://127.0.0.1:PORT uses an emulator that is already running (e.g. the one
+`make up` left); KEEP_STACK=1 skips destroy (debugging).
 """
 
 from __future__ import annotations
@@ -16,13 +20,22 @@ from harness.emulator import moto_from_env
 from harness.toolchain import get_toolchain
 
 TARGET = os.environ.get("TARGET", "emulator")
+MAIN_STACK = ("test_lifecycle", "test_instance", "test_browser", "test_replace", "test_teardown")
+
+
+def _module(item) -> str:
+    return item.module.__name__.rsplit(".", 1)[-1]
 
 
 def pytest_collection_modifyitems(items):
-    # one stack per module: keep each module's tests on one xdist worker, in file order
     for item in items:
         if "integration" in item.keywords:
-            item.add_marker(pytest.mark.xdist_group(f"stack-{item.module.__name__}"))
+            name = _module(item)
+            group = "main-stack" if name in MAIN_STACK else f"stack-{name}"
+            item.add_marker(pytest.mark.xdist_group(group))
+    # the main stack's modules in their order (stable: file order within a module)
+    order = {name: i for i, name in enumerate(MAIN_STACK)}
+    items.sort(key=lambda it: order.get(_module(it), -1) if "integration" in it.keywords else -1)
 
 
 @pytest.fixture(scope="session")
@@ -39,15 +52,16 @@ def toolchain():
 
 @pytest.fixture(scope="session")
 def moto(target, toolchain):
+    """The emulator with its EC2 data plane (one per worker), or the one at EMULATOR_URL."""
     if target != "emulator":
         yield None
         return
-    with moto_from_env() as server:
+    with moto_from_env(instances=True) as server:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def deployment(target, moto):
-    """apply -> tests -> destroy; destroy is registered before apply (harness.stack)."""
+    """apply -> the MAIN_STACK modules -> destroy; destroy is registered before apply."""
     with deploy(target, moto=moto) as dep:
         yield dep

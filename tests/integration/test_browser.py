@@ -1,7 +1,8 @@
 """A person's path through the site in real headless Chromium: choose a file, upload
 it with the form, see the confirmation, download it back and compare the bytes.
 
-The app runs under gunicorn against the moto server and MariaDB (``live_server``).
+The app is the instance's (deployed by its user_data), reached at the stack's app_url.
+Third of the main stack's modules (see conftest).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.mariadb]
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 CHROMIUM = os.environ.get("FILESTORE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -46,7 +47,7 @@ def browser():
             browser.close()
 
 
-def test_upload_and_download_with_the_form(browser, live_server, tmp_path):
+def test_upload_and_download_with_the_form(browser, deployment, tmp_path):
     name = f"browser résumé {uuid.uuid4().hex[:6]}.txt"
     content = ("Bonjour, ceci est un fichier de test — 猫\n" * 200).encode()
     source = tmp_path / name
@@ -56,7 +57,7 @@ def test_upload_and_download_with_the_form(browser, live_server, tmp_path):
     try:
         page = context.new_page()
         page.set_default_timeout(20_000)
-        page.goto(live_server.url + "/")
+        page.goto(deployment.app_url + "/")
         assert page.title() == "Filestore"
         page.set_input_files("input#file", str(source))
         page.click("button[type=submit]")
@@ -73,7 +74,7 @@ def test_upload_and_download_with_the_form(browser, live_server, tmp_path):
         assert Path(download.path()).read_bytes() == content
 
         # the home page now lists it, linked to that download
-        page.goto(live_server.url + "/")
+        page.goto(deployment.app_url + "/")
         assert page.locator("table.uploads a", has_text=name).count() == 1
     finally:
         context.close()

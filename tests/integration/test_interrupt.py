@@ -1,4 +1,5 @@
-"""Kill a run during apply: teardown must still leave nothing tagged with its run id."""
+"""Kill a run during apply: teardown must still leave nothing tagged with its run id, and
+no instance container, mount or disk."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import time
 
 import pytest
 
+from harness.instance_sweep import of_run
 from harness.paths import REPO_ROOT
-from harness.sweeper import Inventory, new_run_id
+from harness.runid import new_run_id
+from harness.sweeper import Inventory
 
 pytestmark = [pytest.mark.integration, pytest.mark.emulator_only]
 
@@ -45,3 +48,4 @@ def test_interrupt_during_apply_leaves_nothing(moto, sig):
     assert "destroy done" in out, f"teardown did not run:\n{out[-3000:]}"
     left = inventory.by_run_id(run_id)
     assert not left, "left after an interrupted run:\n" + "\n".join(map(str, left))
+    assert not of_run(run_id)

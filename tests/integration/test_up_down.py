@@ -1,17 +1,24 @@
-"""`make up` leaves a usable stack and app running and returns; `make down` removes it all."""
+"""`make up` leaves a usable stack running, its app served by the booted instance, and
+returns; `make down` removes it all: stack, emulator, containers, mounts, processes."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
 
+from harness.instance_sweep import list_instances, of_run
 from harness.paths import REPO_ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.emulator_only]
+
+# names that once made `make down` loop forever (moto's ListObjectVersions encoding)
+NAMES = ["a\nb.txt", "100% done.pdf", "a+b c.txt", "naïve façade.txt"]
 
 
 def _run(action: str, env: dict) -> subprocess.CompletedProcess:
@@ -21,36 +28,48 @@ def _run(action: str, env: dict) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,
     )
+
+
+def _state(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
 
 
 def test_up_then_down(tmp_path):
     env = {**os.environ, "FILESTORE_STACK_DIR": str(tmp_path / "stack")}
+    env.pop("EMULATOR_URL", None)
     up = _run("up", env)
+    state = _state(tmp_path / "stack" / "up.env") if (tmp_path / "stack").exists() else {}
     try:
-        assert up.returncode == 0, up.stdout + up.stderr
+        assert up.returncode == 0, up.stdout[-5000:] + up.stderr[-5000:]
         lines = dict(line.split("=", 1) for line in up.stdout.splitlines() if "=" in line)
-        state = dict(
-            line.split("=", 1) for line in (tmp_path / "stack" / "up.env").read_text().splitlines()
-        )
         app_url = lines["app_url"]
         assert state["APP_URL"] == app_url
+        instance = next(i for i in list_instances() if i.id == state["INSTANCE_ID"])
+        assert instance.running(), "the app must be the booted instance's"
         # up returned, and the app it left behind answers and stores files
         assert requests.get(f"{app_url}/healthz", timeout=10).json()["status"] == "ok"
-        made = requests.post(
-            f"{app_url}/api/files", files={"file": ("hello.txt", b"hello")}, timeout=30
-        )
-        assert made.status_code == 201
-        assert requests.get(f"{app_url}/api/files/hello.txt", timeout=30).content == b"hello"
+        for name in NAMES:
+            made = requests.post(
+                f"{app_url}/api/files", files={"file": (name, name.encode())}, timeout=30
+            )
+            assert made.status_code == 201, made.text[:300]
+            got = requests.get(f"{app_url}/api/files/{quote(name)}", timeout=30)
+            assert got.content == name.encode()
         assert _run("up", env).returncode == 1, "a second `up` must refuse, not start another"
     finally:
         down = _run("down", env)
-    assert down.returncode == 0, down.stdout + down.stderr
+    assert down.returncode == 0, down.stdout[-5000:] + down.stderr[-5000:]
     assert "left behind: 0" in down.stdout
     assert not (tmp_path / "stack").exists()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{app_url}/healthz", timeout=5)
-    emulator = state["EMULATOR_URL"]
     with pytest.raises(requests.ConnectionError):  # the emulator was stopped too
-        requests.get(f"{emulator}/moto-api/data.json", timeout=5)
+        requests.get(f"{state['EMULATOR_URL']}/moto-api/config", timeout=5)
+    assert not of_run(state["RUN_ID"])
+    mounts = Path("/proc/mounts").read_text()
+    assert state["INSTANCE_ID"] not in mounts, "an instance's disk is still mounted"
+    procs = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert state["INSTANCE_ID"] not in procs, "an instance's process is still running"
+    assert f":{state['EMULATOR_URL'].rsplit(':', 1)[1]}" not in procs

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,15 +12,13 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from apphelpers import BUCKET, PASSWORD_PARAM
 from moto import mock_aws
 
 from app import create_app
 from app.db import SCHEMA
+from harness.app_runner import AppServer
 from harness.emulator import DEFAULT_REGION, FAKE_CREDENTIALS, MariaDB, MotoServer
-from harness.net import free_port, wait_until
-from harness.paths import REPO_ROOT
 
 
 @dataclass
@@ -180,7 +175,6 @@ def moto_server():
 class LiveServer:
     url: str
     log_path: Path
-    proc: subprocess.Popen
     moto: MotoServer
     bucket: str
 
@@ -197,51 +191,9 @@ class LiveServer:
         return [v for v in found if key is None or v["Key"] == key]
 
 
-def start_gunicorn(env: dict, log_path: Path, *, workers: int = 2) -> tuple[str, subprocess.Popen]:
-    """gunicorn with app/gunicorn.conf.py on a free loopback port; waits for /healthz."""
-    port = free_port()
-    cmd = [
-        sys.executable, "-m", "gunicorn",
-        "-c", str(REPO_ROOT / "app" / "gunicorn.conf.py"),
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "app:create_app()",
-    ]  # fmt: skip
-    log = open(log_path, "ab")  # noqa: SIM115 - handed to the child
-    proc = subprocess.Popen(
-        cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    log.close()
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            return requests.get(f"{url}/healthz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    def died() -> str | None:
-        if proc.poll() is not None:
-            return f"gunicorn exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}"
-        return None
-
-    wait_until(healthy, timeout=30, what="gunicorn /healthz", alive=died)
-    return url, proc
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-
-
 def live_env(moto: MotoServer, mariadb: MariaDB, bucket: str, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FILESTORE_", "AWS_"))}
-    env.update(FAKE_CREDENTIALS)
+    """The app's configuration for a gunicorn run against the moto server and MariaDB."""
+    env = dict(FAKE_CREDENTIALS)
     env.update(
         {
             "AWS_DEFAULT_REGION": moto.region,
@@ -272,8 +224,5 @@ def live_server(moto_server, mariadb, tmp_path_factory):
         Name=PASSWORD_PARAM, Value=mariadb.password, Type="SecureString", Overwrite=True
     )
     log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    url, proc = start_gunicorn(live_env(moto_server, mariadb, bucket), log_path)
-    try:
-        yield LiveServer(url=url, log_path=log_path, proc=proc, moto=moto_server, bucket=bucket)
-    finally:
-        stop_process(proc)
+    with AppServer(live_env(moto_server, mariadb, bucket), log_path=log_path) as server:
+        yield LiveServer(url=server.url, log_path=log_path, moto=moto_server, bucket=bucket)
