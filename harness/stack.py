@@ -37,25 +37,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.override import OVERRIDE_FILE, emulator_override
 from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT
 from harness.proc import StageTimeout
 from harness.runid import new_run_id
 from harness.toolchain import Toolchain, get_toolchain
-
-# The services the stack talks to; every one is pointed at the emulator.
-EMULATED_SERVICES = (
-    "cloudwatch",
-    "ec2",
-    "iam",
-    "kms",
-    "logs",
-    "rds",
-    "s3",
-    "secretsmanager",
-    "sns",
-    "ssm",
-    "sts",
-)
 
 # Only these are retried, by pattern: anything else is a real failure.
 TRANSIENT_ERRORS = (
@@ -79,39 +65,7 @@ STAGE_BOUNDS = {
     "output": 120.0,
     "show": 120.0,
 }
-OVERRIDE_FILE = "zz_emulator_override.tf"
 KEPT_STATE_DIR = REPO_ROOT / "reports" / "kept-state"
-
-# The AWS SDK sends S3 Control requests (provider 6.x reads bucket tags through it) to
-# ``{account_id}.{endpoint host}``: a name, not an IP, so `make setup` maps
-# ``123456789012.localhost`` (moto's default account) to 127.0.0.1 in /etc/hosts.
-EMULATOR_ACCOUNT_ID = "123456789012"
-
-
-def emulator_override(endpoint: str, state_path: Path) -> str:
-    entries = {svc: endpoint for svc in EMULATED_SERVICES}
-    entries["s3control"] = endpoint.replace("127.0.0.1", "localhost")
-    endpoints = "\n".join(f'    {svc:<14} = "{url}"' for svc, url in sorted(entries.items()))
-    return f"""# Written by harness/stack.py: points the aws provider at the emulator ({endpoint}).
-provider "aws" {{
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  s3_use_path_style           = true
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-
-  endpoints {{
-{endpoints}
-  }}
-}}
-
-terraform {{
-  backend "local" {{
-    path = "{state_path}"
-  }}
-}}
-"""
 
 
 def stage_bounds(overrides: dict[str, float] | None = None) -> dict[str, float]:
@@ -174,6 +128,7 @@ class Stack:
     timer: StageTimer = field(default_factory=StageTimer)
     _outputs: dict | None = None
     applied: bool = False
+    apply_finished: bool = False
     destroyed: bool = False
     swept: list = field(default_factory=list)
 
@@ -276,6 +231,7 @@ class Stack:
             self.tf(
                 "apply", "-input=false", "-auto-approve", *([str(planfile)] if planfile else [])
             )
+            self.apply_finished = True
             self._outputs = None
 
     def plan_exitcode(self) -> tuple[int, str]:
@@ -314,6 +270,8 @@ class Stack:
         state is kept and the sweep still runs before the error is raised."""
         if self.destroyed:
             return
+        if self.applied and not self.apply_finished:
+            self.sweep_orphans()
         error: BaseException | None = None
         with (
             contextlib.suppress(StackError, StageTimeout),
@@ -338,6 +296,26 @@ class Stack:
         if self.target == "emulator":
             return Inventory(endpoint_url=self.endpoint_url)
         return Inventory(region=os.environ.get("AWS_REGION"))
+
+    def sweep_orphans(self) -> list:
+        """Before destroying what an interrupted apply left: delete what carries the run id
+        but is not in the state. Such an orphan (a route table whose id never reached the
+        state) can block destroy itself: the VPC it sits in cannot go while it is there,
+        and destroy would retry DeleteVpc until its bound."""
+        with self.timer.stage("orphans", self.run_id):
+            try:
+                known = _state_ids(self.state_resources())
+            except (StackError, StageTimeout) as exc:  # no readable state: leave it to destroy
+                progress(f"{self.run_id}: state unreadable, no orphan sweep: {exc}")
+                return []
+            orphans = [f for f in self.inventory().by_run_id(self.run_id) if f.ident not in known]
+            for item in orphans:
+                progress(f"{self.run_id}: deleting orphan of the interrupted apply: {item}")
+                try:
+                    item.delete()
+                except Exception as exc:  # noqa: BLE001 - the sweep after destroy retries it
+                    progress(f"{self.run_id}: could not delete {item} yet: {exc}")
+        return orphans
 
     def sweep_leftovers(self) -> list:
         """Delete what carries this run's id but is not in the state any more.
@@ -394,6 +372,12 @@ class Stack:
                             self.destroy()
                     finally:
                         self.cleanup()
+
+
+def _state_ids(resources: list[dict]) -> set[str]:
+    """Every identifier a state holds for its resources (ids, ARNs, names)."""
+    keys = ("id", "arn", "name", "identifier", "bucket")
+    return {str(r["values"][k]) for r in resources for k in keys if (r.get("values") or {}).get(k)}
 
 
 @contextlib.contextmanager

@@ -70,19 +70,35 @@ make_venv() { # dir requirements
   echo "$want" > "$stamp"
 }
 make_venv .venv requirements-dev.txt
-# checkov pins old boto3 and ships a package named `hcl2` that would shadow python-hcl2
-make_venv .venv-checkov policies/requirements.txt
 
 # 3. Go (for the offline toolchain) must be on PATH
 command -v go >/dev/null || { echo "Go >= 1.26 is needed to build the offline toolchain" >&2; exit 1; }
 
-# 4. The toolchain: tofu/terraform from PATH, or OpenTofu + providers built once into ~/.cache
-.venv/bin/python -m harness.toolchain
-
-# 5. The emulator's instance image (its "AMI"): Debian bookworm built once with debootstrap
-# into ~/.cache/filestore/image/<key> (harness/image.py); instances boot from it
-if [ "$TARGET" = emulator ]; then
-  .venv/bin/python -m harness.image build
-fi
+# 4. In parallel (CPU-bound Go builds beside network/disk-bound downloads): the checkov venv,
+# the toolchain (tofu/terraform from PATH, or OpenTofu + providers + tools built once into
+# ~/.cache) and, for the emulator target, the instance image (Debian bookworm from
+# debootstrap into ~/.cache/filestore/image/<key>, harness/image.py). Each logs to a file
+# shown in full if it fails.
+logs=$(mktemp -d)
+pids=() names=()
+job() { # name command...
+  local name=$1; shift
+  ("$@" >"$logs/$name.log" 2>&1) &
+  pids+=($!) names+=("$name")
+}
+# checkov pins old boto3 and ships a package named `hcl2` that would shadow python-hcl2
+job checkov-venv make_venv .venv-checkov policies/requirements.txt
+job toolchain .venv/bin/python -m harness.toolchain
+[ "$TARGET" = emulator ] && job instance-image .venv/bin/python -m harness.image build
+failed=0
+for i in "${!pids[@]}"; do
+  if wait "${pids[$i]}"; then
+    log "${names[$i]}: ok"; tail -n 3 "$logs/${names[$i]}.log" | sed 's/^/    /'
+  else
+    log "${names[$i]}: FAILED"; cat "$logs/${names[$i]}.log" >&2; failed=1
+  fi
+done
+rm -rf "$logs"
+[ "$failed" = 0 ] || exit 1
 
 log "done in $(( $(date +%s) - t0 ))s"

@@ -27,6 +27,7 @@ def _module(item) -> str:
     return item.module.__name__.rsplit(".", 1)[-1]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups (else ignored)
 def pytest_collection_modifyitems(items):
     for item in items:
         if "integration" in item.keywords:

@@ -12,7 +12,7 @@ import io
 import json
 import struct
 import zlib
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -111,14 +111,18 @@ def test_security_groups_match_design(deployment):
         ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]
         for gid in (out["web_security_group_id"], out["db_security_group_id"])
     )
+    # HTTP on the app's port (80 on AWS; a free port per stack on the emulator, where
+    # instances share the host's network), MySQL on the database's
+    http = urlsplit(out["app_url"]).port or 80
+    mysql = int(out["db_port"])
     web_in = {(p.get("FromPort"), p.get("ToPort")): p for p in web["IpPermissions"]}
-    assert {"0.0.0.0/0"} <= {r["CidrIp"] for r in web_in[(80, 80)]["IpRanges"]}
+    assert {"0.0.0.0/0"} <= {r["CidrIp"] for r in web_in[(http, http)]["IpRanges"]}
     ssh_sources = {r["CidrIp"] for r in web_in[(22, 22)]["IpRanges"]}
     assert ssh_sources and "0.0.0.0/0" not in ssh_sources
-    assert set(web_in) <= {(80, 80), (22, 22), (443, 443)}, f"unexpected web ingress {set(web_in)}"
+    assert set(web_in) <= {(http, http), (22, 22), (443, 443)}, f"unexpected ingress {set(web_in)}"
     assert len(db["IpPermissions"]) == 1
     rule = db["IpPermissions"][0]
-    assert (rule["FromPort"], rule["ToPort"]) == (3306, 3306)
+    assert (rule["FromPort"], rule["ToPort"]) == (mysql, mysql)
     assert not rule.get("IpRanges") and not rule.get("Ipv6Ranges")
     assert [g["GroupId"] for g in rule["UserIdGroupPairs"]] == [web["GroupId"]]
 

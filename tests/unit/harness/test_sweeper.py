@@ -43,18 +43,15 @@ def make_resources(moto: MotoServer, run_id: str, project: str = "filestore") ->
         )["Subnet"]["SubnetId"]
         for i in range(2)
     ]
-    web = ec2.create_security_group(
-        GroupName=f"{run_id}-web",
-        Description="web",
-        VpcId=vpc,
-        TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
-    )["GroupId"]
-    db = ec2.create_security_group(
-        GroupName=f"{run_id}-db",
-        Description="db",
-        VpcId=vpc,
-        TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
-    )["GroupId"]
+    web, db = (
+        ec2.create_security_group(
+            GroupName=f"{run_id}-{name}",
+            Description=name,
+            VpcId=vpc,
+            TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
+        )["GroupId"]
+        for name in ("web", "db")
+    )
     ec2.authorize_security_group_ingress(
         GroupId=db,
         IpPermissions=[

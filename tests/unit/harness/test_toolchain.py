@@ -9,8 +9,9 @@ import time
 import hcl2
 import pytest
 
+from harness.override import EMULATED_SERVICES, emulator_override
 from harness.paths import REPO_ROOT
-from harness.stack import EMULATED_SERVICES, Stack, emulator_override
+from harness.stack import Stack
 from harness.toolchain import MIRROR_HOSTS, Builder, Toolchain, get_toolchain, load_pins
 
 

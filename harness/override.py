@@ -1,0 +1,58 @@
+"""The emulator override: what points a root module's aws provider at the emulator.
+
+Written into the working copy as ``zz_emulator_override.tf`` (an override file, the way
+``tflocal`` does it): every service the stack talks to at the emulator's URL, fake keys,
+path-style S3, and a local backend in place of the S3 one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+OVERRIDE_FILE = "zz_emulator_override.tf"
+
+# The services the stack talks to; every one is pointed at the emulator.
+EMULATED_SERVICES = (
+    "cloudwatch",
+    "ec2",
+    "iam",
+    "kms",
+    "logs",
+    "rds",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "ssm",
+    "sts",
+)
+
+# The AWS SDK sends S3 Control requests (provider 6.x reads bucket tags through it) to
+# ``{account_id}.{endpoint host}``: a name, not an IP, so `make setup` maps
+# ``123456789012.localhost`` (moto's default account) to 127.0.0.1 in /etc/hosts.
+EMULATOR_ACCOUNT_ID = "123456789012"
+
+
+def emulator_override(endpoint: str, state_path: Path) -> str:
+    entries = {svc: endpoint for svc in EMULATED_SERVICES}
+    entries["s3control"] = endpoint.replace("127.0.0.1", "localhost")
+    endpoints = "\n".join(f'    {svc:<14} = "{url}"' for svc, url in sorted(entries.items()))
+    return f"""# Written by harness/stack.py: points the aws provider at the emulator ({endpoint}).
+provider "aws" {{
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  s3_use_path_style           = true
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+
+  endpoints {{
+{endpoints}
+  }}
+}}
+
+terraform {{
+  backend "local" {{
+    path = "{state_path}"
+  }}
+}}
+"""
