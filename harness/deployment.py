@@ -299,14 +299,17 @@ def deploy(
     keep: bool = False,
     detach: bool = False,
     workdir: Path | None = None,
+    gate: bool | None = None,
 ) -> Iterator[Deployment]:
     """apply -> wait for the app -> yield a Deployment -> destroy (registered before apply).
 
     ``keep`` (or ``KEEP_STACK=1``) skips destroy; ``detach`` also leaves the emulator and
-    the database running after the block (``make up``; ``make down`` stops them).
+    the database running after the block (``make up``; ``make down`` stops them). ``gate``:
+    scan the saved plan and apply exactly it (default: on AWS, or FILESTORE_PLAN_GATE=1).
     """
     run_id = run_id or new_run_id()
-    gate = target == "aws" or os.environ.get("FILESTORE_PLAN_GATE") == "1"
+    if gate is None:
+        gate = target == "aws" or os.environ.get("FILESTORE_PLAN_GATE") == "1"
     with contextlib.ExitStack() as services:
         if target == "emulator":
             dep, stand_in = _emulator_stack(services, moto, environment, run_id, workdir, detach)

@@ -66,6 +66,7 @@ STAGE_BOUNDS = {
     "show": 120.0,
 }
 KEPT_STATE_DIR = REPO_ROOT / "reports" / "kept-state"
+VARS_FILE = "zz_harness.auto.tfvars.json"
 
 
 def stage_bounds(overrides: dict[str, float] | None = None) -> dict[str, float]:
@@ -165,6 +166,9 @@ class Stack:
             (self.tfdir / OVERRIDE_FILE).write_text(
                 emulator_override(self.endpoint_url, self.state_path)
             )
+        # the inputs live in the working copy, so that every later command there (a destroy
+        # by `make down`, or by hand from kept state) has the same ones
+        (self.tfdir / VARS_FILE).write_text(json.dumps(self.variables(), indent=1) + "\n")
         return self
 
     def variables(self) -> dict:
@@ -182,8 +186,6 @@ class Stack:
             )
             for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
                 env[var] = ""
-        for key, value in self.variables().items():
-            env[f"TF_VAR_{key}"] = value if isinstance(value, str) else json.dumps(value)
         return env
 
     # ------------------------------------------------------------------ commands

@@ -92,7 +92,7 @@ def down() -> int:
             "dev", "emulator", endpoint_url=state["EMULATOR_URL"], run_id=state["RUN_ID"],
             workdir=workdir,
         )  # fmt: skip
-        stack.applied = True
+        stack.applied = stack.apply_finished = True
         try:
             stack.destroy()
             left = Inventory(endpoint_url=state["EMULATOR_URL"]).by_run_id(state["RUN_ID"])

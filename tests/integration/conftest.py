@@ -63,6 +63,7 @@ def moto(target, toolchain):
 
 @pytest.fixture(scope="session")
 def deployment(target, moto):
-    """apply -> the MAIN_STACK modules -> destroy; destroy is registered before apply."""
-    with deploy(target, moto=moto) as dep:
+    """plan -> the gate's plan scan -> apply that plan -> the MAIN_STACK modules -> destroy;
+    destroy is registered before apply. The gate runs on the emulator too, as on AWS."""
+    with deploy(target, moto=moto, gate=True) as dep:
         yield dep

@@ -89,11 +89,13 @@ def test_no_access_key_in_user_data_config_or_the_service(instance, user_data):
 
 
 def test_the_app_uses_the_instance_role(deployment, instance):
-    """The SDK on the instance finds the role's credentials through the metadata service."""
+    """The SDK on the instance, configured as the app is (its env file: no keys), finds the
+    role's credentials through the metadata service."""
+    python = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
     arn = sh(
         instance,
-        '/opt/filestore/venv/bin/python -c "import boto3; '
-        "print(boto3.client('sts').get_caller_identity()['Arn'])\"",
+        "set -a && . /etc/filestore/filestore.env && set +a && "
+        f'runuser -u filestore -- /opt/filestore/venv/bin/python -c "{python}"',
     )
     assert f":assumed-role/{deployment.outputs['instance_role_name']}/" in arn, arn
 

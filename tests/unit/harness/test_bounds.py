@@ -38,6 +38,7 @@ def fake_stack(tmp_path, monkeypatch):
     monkeypatch.setattr(stackmod, "KEPT_STATE_DIR", tmp_path / "kept")
     swept: list[str] = []
     monkeypatch.setattr(Stack, "sweep_leftovers", lambda self: swept.append(self.run_id) or [])
+    monkeypatch.setattr(Stack, "sweep_orphans", lambda self: swept.append("orphans") or [])
     stack = Stack(
         target="aws",
         source=root,
@@ -67,7 +68,7 @@ def test_a_cli_that_ignores_sigint_is_killed_after_the_grace(fake_stack, monkeyp
 
 
 def test_a_destroy_past_its_bound_keeps_the_state_and_still_sweeps(fake_stack, tmp_path):
-    fake_stack.applied = True
+    fake_stack.applied = fake_stack.apply_finished = True
     with pytest.raises(StageTimeout, match="module.web.aws_instance.this"):
         fake_stack.destroy()
     assert (tmp_path / "kept" / fake_stack.run_id / "terraform.tfstate").exists()
@@ -78,7 +79,8 @@ def test_a_destroy_past_its_bound_keeps_the_state_and_still_sweeps(fake_stack, t
 def test_lifecycle_teardown_runs_after_a_hanging_apply(fake_stack):
     with pytest.raises(StageTimeout), fake_stack.lifecycle():
         pytest.fail("apply cannot have succeeded")
-    assert fake_stack.swept_calls == [fake_stack.run_id]
+    # the apply never finished: its orphans go first, then destroy, then the sweep
+    assert fake_stack.swept_calls == ["orphans", fake_stack.run_id]
 
 
 def test_bounds_come_from_the_environment_and_bad_ones_are_refused(monkeypatch):

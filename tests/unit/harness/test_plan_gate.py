@@ -1,0 +1,52 @@
+"""The plan is scanned by the gate before it is applied, and only that plan is applied:
+a refused plan stops the deployment before anything exists."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from harness import deployment
+from harness.deployment import DeploymentError, scan_plan
+from harness.stack import Stack
+from harness.toolchain import Toolchain
+
+
+@pytest.fixture
+def stack(tmp_path, monkeypatch):
+    monkeypatch.setattr(deployment, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(Stack, "plan_json", lambda self, planfile=None: {"resource_changes": []})
+    return Stack(
+        target="aws",
+        source=tmp_path,
+        workdir=tmp_path / "work",
+        toolchain=Toolchain(binary=tmp_path / "tofu", kind="tofu"),
+    )
+
+
+def gate_exits(monkeypatch, code: int, calls: list) -> None:
+    def run(cmd, **kwargs):
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, code, "gate: FAILED\nCKV_AWS_17 ...", "")
+
+    monkeypatch.setattr(deployment.subprocess, "run", run)
+
+
+def test_a_plan_the_gate_refuses_is_never_applied(stack, monkeypatch):
+    calls: list = []
+    gate_exits(monkeypatch, 1, calls)
+    with pytest.raises(DeploymentError, match="the security gate refused the plan"):
+        scan_plan(stack)
+    (cmd,) = calls
+    assert cmd[1:4] == ["-m", "harness.gate", "--quiet"] and "--plan" in cmd
+    assert cmd[cmd.index("--dirs") + 1] == "--plan", "a plan scan only, no roots"
+
+
+def test_a_plan_the_gate_accepts_is_the_one_applied(stack, monkeypatch):
+    gate_exits(monkeypatch, 0, [])
+    assert scan_plan(stack) == stack.workdir / "plan.bin"
+    applied = []
+    monkeypatch.setattr(Stack, "tf", lambda self, *args, **kw: applied.append(args))
+    stack.apply(scan_plan(stack))
+    assert applied[-1][-1] == str(stack.workdir / "plan.bin")
