@@ -275,6 +275,7 @@ def scan_plan(stack: Stack) -> Path:
     with stack.timer.stage("plan gate", stack.run_id):
         gate = subprocess.run(
             [sys.executable, "-m", "harness.gate", "--quiet", "--dirs", "--plan", str(report),
+             "--plan-root", f"environments/{stack.environment}",
              "--out", str(report.with_suffix(""))],
             cwd=REPO_ROOT,
             capture_output=True,

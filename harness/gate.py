@@ -1,6 +1,6 @@
 """The checkov security gate: checkov, configured by ``.checkov.yaml``, once per scan root.
 
-    python -m harness.gate [--dirs DIR ...] [--plan PLAN_JSON ...] [--out reports/gate]
+    python -m harness.gate [--dirs DIR ...] [--plan PLAN_JSON ... [--plan-root ROOT]] [--out reports/gate]
 
 What runs, what is skipped and what is reported is checkov's own configuration:
 ``.checkov.yaml`` (frameworks terraform and secrets, our checks in policies/checks,
@@ -207,7 +207,9 @@ def default_roots() -> list[str]:
     return ["modules", *[str(e.relative_to(REPO_ROOT)) for e in environments]]
 
 
-def plan_scans(roots: list[str], plans: list[str], out: Path) -> list[Scan]:
+def plan_scans(
+    roots: list[str], plans: list[str], out: Path, plan_root: str | None = None
+) -> list[Scan]:
     scans = []
     for root in roots:
         args = ["-d", root]
@@ -227,6 +229,13 @@ def plan_scans(roots: list[str], plans: list[str], out: Path) -> list[Scan]:
         scans.append(Scan(title, args, out / label))
     for plan in plans:
         args = ["-f", str(Path(plan).resolve()), "--framework", "terraform_plan"]
+        if plan_root:
+            # the root the plan was made from: its own skips, and checkov's plan enrichment
+            # from its HCL, which maps each planned resource to its source and so honours
+            # the inline #checkov:skip comments there (a plan has no comments of its own)
+            args += ["--repo-root-for-plan-enrichment", str(REPO_ROOT / plan_root)]
+            if skips(plan_root) != skips():
+                args += ["--skip-check", ",".join(skips(plan_root))]
         scans.append(Scan(f"plan scan of {plan}", args, out / f"plan_{Path(plan).stem}"))
     return scans
 
@@ -249,11 +258,13 @@ def merge_reports(scans: list[Scan], out: Path) -> None:
     (out / REPORTS[3]).write_text(json.dumps(sarif, indent=1), encoding="utf-8")
 
 
-def run_gate(roots: list[str], plans: list[str] = (), out: Path | None = None) -> list[Scan]:
+def run_gate(
+    roots: list[str], plans: list[str] = (), out: Path | None = None, plan_root: str | None = None
+) -> list[Scan]:
     """What ``python -m harness.gate`` runs, without the printing; GateError if it cannot."""
     out = Path(out or REPO_ROOT / "reports" / "gate")
     binary = checkov_bin()
-    scans = plan_scans(roots, list(plans), out)
+    scans = plan_scans(roots, list(plans), out, plan_root)
     workers = min(len(scans), os.cpu_count() or 2)  # the runs are independent processes
     with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
         scans = list(pool.map(lambda scan: scan.run(binary), scans))
@@ -272,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--plan", action="append", default=[], help="also scan a plan (tofu show -json)"
+    )
+    parser.add_argument(
+        "--plan-root", help="the root the plans were made from (e.g. environments/dev)"
     )
     parser.add_argument(
         "--out", type=Path, default=REPO_ROOT / "reports" / "gate", help="report directory"
@@ -295,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                 where = f" ({root} only)" if root else ""
                 print(f"  - {check_id}{where}: {baseline['skip'][check_id]}")
         print("gate: every other check is enforced (hard fail)", flush=True)
-        scans = run_gate(roots, args.plan, args.out.resolve())
+        scans = run_gate(roots, args.plan, args.out.resolve(), args.plan_root)
     except GateError as exc:
         print(f"gate: ERROR: {exc}", file=sys.stderr)
         return 2

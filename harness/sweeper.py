@@ -41,7 +41,7 @@ import boto3.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness.runid import PROJECT_TAG, RUN_ID_TAG, new_run_id, parse_age, run_id_created
+from harness.runid import PROJECT_TAG, RUN_ID_TAG, parse_age, run_id_created
 from harness.sweeper_kinds import ARN_KINDS, KINDS, Kind, parse_arn
 
 __all__ = [
@@ -50,9 +50,6 @@ __all__ = [
     "Found",
     "Inventory",
     "main",
-    "new_run_id",  # re-exported from harness.runid while callers move
-    "parse_age",
-    "run_id_created",
     "sweep",
 ]
 

@@ -100,4 +100,11 @@ resource "aws_s3_object" "app" {
   source_hash = filemd5("${var.app_source_dir}/${each.key}")
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.app_listen_address != "0.0.0.0" || var.app_port == 80
+      error_message = "app_port must be 80 when the app listens on every address (0.0.0.0): the web security group opens port 80. Another port is for the emulator, whose instances share the host's network and listen on 127.0.0.1."
+    }
+  }
 }

@@ -32,7 +32,7 @@ module "security" {
   name_prefix   = local.name_prefix
   vpc_id        = module.network.vpc_id
   operator_cidr = var.operator_cidr
-  http_port     = var.app_port
+  http_port     = 80 # the seed's front door; app_port is where gunicorn binds (see release)
   db_port       = var.db_port
   tags          = var.tags
 }

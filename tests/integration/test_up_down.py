@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import requests
 
+from harness.emulator import MotoServer
 from harness.instance_sweep import list_instances, of_run
 from harness.paths import REPO_ROOT
+from harness.sweeper import Inventory
 
 pytestmark = [pytest.mark.integration, pytest.mark.emulator_only]
 
@@ -60,6 +63,12 @@ def test_up_then_down(tmp_path):
             got = requests.get(f"{app_url}/api/files/{quote(stored)}", timeout=30)
             assert got.content == name.encode()
         assert _run("up", env).returncode == 1, "a second `up` must refuse, not start another"
+        # the suite can attach to the emulator `make up` left, stack and all (EMULATOR_URL)
+        t0 = time.monotonic()
+        attached = MotoServer(url=state["EMULATOR_URL"]).start()
+        assert time.monotonic() - t0 < 2, "the health probe must not serialise the emulator"
+        kinds = {f.kind for f in Inventory(endpoint_url=attached.url).by_run_id(state["RUN_ID"])}
+        assert {"ec2:instance", "rds:db-instance", "s3:bucket"} <= kinds, kinds
     finally:
         down = _run("down", env)
     assert down.returncode == 0, down.stdout[-5000:] + down.stderr[-5000:]

@@ -125,3 +125,13 @@ run "rejects_port_zero" {
 
   expect_failures = [var.app_port]
 }
+
+run "rejects_a_public_app_off_port_80" {
+  command = plan
+
+  variables {
+    app_port = 8080
+  }
+
+  expect_failures = [aws_s3_object.app]
+}

@@ -41,6 +41,8 @@ def test_a_plan_the_gate_refuses_is_never_applied(stack, monkeypatch):
     (cmd,) = calls
     assert cmd[1:4] == ["-m", "harness.gate", "--quiet"] and "--plan" in cmd
     assert cmd[cmd.index("--dirs") + 1] == "--plan", "a plan scan only, no roots"
+    # with the root's own skips and its HCL for the inline ones (plan enrichment)
+    assert cmd[cmd.index("--plan-root") + 1] == "environments/dev"
 
 
 def test_a_plan_the_gate_accepts_is_the_one_applied(stack, monkeypatch):

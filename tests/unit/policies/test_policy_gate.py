@@ -41,9 +41,11 @@ def test_the_user_data_template_is_scanned_for_secrets():
     assert str(gate.REPO_ROOT / "app" / "deploy" / "user_data.sh.tftpl") in modules.args
 
 
-def test_dev_alone_skips_multi_az_and_deletion_protection():
-    """prod must still fail if it ever becomes single-AZ or unprotected."""
-    assert set(gate.skips("environments/dev")) - set(gate.skips()) == {"CKV_AWS_157", "CKV_AWS_293"}
+def test_dev_alone_skips_multi_az_deletion_protection_monitoring_and_flow_logs():
+    """prod must still fail if it ever becomes single-AZ, unprotected, unmonitored or
+    without flow logs."""
+    dev_only = {"CKV_AWS_157", "CKV_AWS_293", "CKV_AWS_126", "CKV2_AWS_11"}
+    assert set(gate.skips("environments/dev")) - set(gate.skips()) == dev_only
     assert gate.skips("environments/prod") == gate.skips()
 
 
