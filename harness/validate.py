@@ -1,6 +1,11 @@
 """`make validate`: ``fmt -check -recursive``, then ``init -backend=false`` + ``validate``
 in every environment (offline with the built toolchain).
 
+Init and validate run in a fresh copy of ``modules/`` and ``environments/``: an
+environment's own ``.terraform/`` keeps the provider build it first installed (init does
+not reinstall a version it has, even with ``-upgrade``), so validating in place could
+check the HCL against a stale provider after a toolchain change.
+
     python -m harness.validate          # check
     python -m harness.validate --fmt    # rewrite formatting in place
 """
@@ -8,8 +13,11 @@ in every environment (offline with the built toolchain).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from harness.paths import ENVIRONMENTS_DIR, REPO_ROOT
 from harness.toolchain import get_toolchain
@@ -44,9 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.fmt:
         return 0
 
+    work = Path(tempfile.mkdtemp(prefix="validate-"))
+    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "tests")
+    for d in HCL_DIRS:
+        shutil.copytree(REPO_ROOT / d, work / d, ignore=ignore, symlinks=True)
     for env in environments():
         t0 = time.monotonic()
-        cwd = ENVIRONMENTS_DIR / env
+        cwd = work / "environments" / env
         for step in (
             ["init", "-backend=false", "-input=false", "-no-color"],
             ["validate", "-no-color"],
@@ -58,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                 break
         else:
             print(f"[validate] {env}: ok ({time.monotonic() - t0:.1f}s)")
+    shutil.rmtree(work, ignore_errors=True)
     return 1 if failed else 0
 
 
