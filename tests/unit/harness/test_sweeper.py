@@ -176,12 +176,6 @@ def test_bad_ages_and_prefixes_are_clear_errors():
         new_run_id("run")
 
 
-def test_the_sweeper_still_offers_the_run_id_helpers():
-    import harness.sweeper
-
-    assert harness.sweeper.new_run_id is new_run_id  # re-export while callers move
-
-
 @pytest.mark.parametrize(
     ("arn", "expected"),
     [
