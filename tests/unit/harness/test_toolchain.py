@@ -106,6 +106,7 @@ def test_stack_copy_keeps_the_layout_and_leaves_the_repo_alone(tmp_path):
 @pytest.mark.toolchain
 def test_built_toolchain_reports_pinned_versions_and_is_fast_when_warm(monkeypatch):
     monkeypatch.setenv("FILESTORE_TOOLCHAIN", "build")
+    monkeypatch.delenv("TF_BINARY", raising=False)  # a CLI named by hand wins over the build
     t0 = time.monotonic()
     tc = get_toolchain(build=False)  # `make setup` built it; this must not rebuild
     elapsed = time.monotonic() - t0
