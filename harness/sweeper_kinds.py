@@ -4,7 +4,8 @@
 they used (key pairs, subnet groups), then the standalone services, IAM, and the network
 from the security groups outwards to the VPC. ``live`` narrows what the tagging API
 returned to what really exists and may be deleted (a terminated instance keeps its tags for
-an hour on AWS; a VPC's default security group and main route table go with the VPC).
+an hour on AWS; a VPC's default security group and main route table go with the VPC; an
+instance's root disk goes with the instance and an automated DB snapshot with its instance).
 
 A deleter gets ``(inventory, ident, context)``; ``context["idents"]`` holds every ident of
 the same kind found in the same search, for deleters that must act on the whole batch
@@ -78,6 +79,20 @@ def _live_instances(inv: Inventory, ids: list[str]) -> set[str]:
         for res in page["Reservations"]
         for inst in res["Instances"]
         if inst["State"]["Name"] not in ("terminated", "shutting-down")
+    }
+
+
+def _live_volumes(inv: Inventory, ids: list[str]) -> set[str]:
+    """Volumes that are not an instance's disk: an attached volume that is deleted on
+    termination goes with its instance (deleting it first fails with VolumeInUse)."""
+    volumes = inv.client("ec2").describe_volumes(VolumeIds=ids)["Volumes"]
+    return {
+        vol["VolumeId"]
+        for vol in volumes
+        if not any(
+            att.get("State") in ("attaching", "attached") and att.get("DeleteOnTermination", True)
+            for att in vol.get("Attachments", [])
+        )
     }
 
 
@@ -186,6 +201,22 @@ def _delete_db_instance(inv: Inventory, ident: str, context: dict) -> None:
     )
 
 
+def _live_manual_snapshots(inv: Inventory, ids: list[str]) -> set[str]:
+    """Manual DB snapshots only: an automated one (``rds:<instance>-<date>``) goes with its
+    instance or its retention, and RDS refuses to delete it."""
+    pages = inv.client("rds").get_paginator("describe_db_snapshots")
+    return {
+        snap["DBSnapshotIdentifier"]
+        for page in pages.paginate(SnapshotType="manual")
+        for snap in page["DBSnapshots"]
+        if snap["DBSnapshotIdentifier"] in ids
+    }
+
+
+def _delete_db_snapshot(inv: Inventory, ident: str, context: dict) -> None:
+    inv.client("rds").delete_db_snapshot(DBSnapshotIdentifier=ident)
+
+
 def _delete_db_subnet_group(inv: Inventory, ident: str, context: dict) -> None:
     inv.client("rds").delete_db_subnet_group(DBSubnetGroupName=ident)
 
@@ -263,10 +294,11 @@ KINDS: dict[str, Kind] = {
     for k in (
         Kind("ec2:instance", 10, _delete_instance, _live_instances),
         Kind("rds:db-instance", 10, _delete_db_instance, _live_db_instances),
+        Kind("rds:snapshot", 15, _delete_db_snapshot, _live_manual_snapshots),
         Kind("ec2:key-pair", 20, _delete_key_pair),
         Kind("rds:subnet-group", 30, _delete_db_subnet_group),
         Kind("ec2:network-interface", 35, _ec2("delete_network_interface", "NetworkInterfaceId")),
-        Kind("ec2:volume", 35, _ec2("delete_volume", "VolumeId")),
+        Kind("ec2:volume", 35, _ec2("delete_volume", "VolumeId"), _live_volumes),
         Kind("ec2:flow-log", 40, _ec2("delete_flow_logs", "FlowLogIds", as_list=True)),
         Kind("s3:bucket", 40, _delete_bucket),
         Kind("ssm:parameter", 40, _delete_parameter),

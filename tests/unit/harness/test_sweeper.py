@@ -95,7 +95,10 @@ def make_resources(moto: MotoServer, run_id: str, project: str = "filestore") ->
         MaxCount=1,
         InstanceType="t3.micro",
         SubnetId=subnets[0],
-        TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": tags},
+            {"ResourceType": "volume", "Tags": tags},  # its root disk: goes with it
+        ],
     )
     bucket = f"{project}-{run_id}"
     s3.create_bucket(Bucket=bucket)
@@ -155,7 +158,12 @@ def make_resources(moto: MotoServer, run_id: str, project: str = "filestore") ->
         MasterUsername="admin",
         MasterUserPassword="password-123",
         DBSubnetGroupName=f"{run_id}-db",
+        BackupRetentionPeriod=1,  # an automated snapshot, tagged: goes with the instance
+        CopyTagsToSnapshot=True,
         Tags=tags,
+    )
+    rds.create_db_snapshot(
+        DBInstanceIdentifier=f"{run_id}-db", DBSnapshotIdentifier=f"{run_id}-manual", Tags=tags
     )
 
 
@@ -239,7 +247,13 @@ def test_sweep_deletes_old_runs_only(moto):
         "iam:instance-profile",
         "rds:db-instance",
         "rds:subnet-group",
+        "rds:snapshot",
     }, kinds
+    # what goes with its owner is not listed: the instance's root disk, the automated snapshot
+    assert "ec2:volume" not in kinds
+    assert [f.ident for f in inventory.by_run_id(old) if f.kind == "rds:snapshot"] == [
+        f"{old}-manual"
+    ]
 
     young_before = inventory.by_run_id(young)
     deleted, failed = sweep(inventory, older_than=timedelta(hours=6))
