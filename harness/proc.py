@@ -100,14 +100,32 @@ def run_bounded(
 
 
 def _interrupt(proc: subprocess.Popen, grace: float) -> tuple[str, str]:
+    """One SIGINT, then wait up to ``grace`` seconds for the command to stop by itself.
+
+    A second Ctrl-C (or SIGTERM) meanwhile is not passed on: Terraform/OpenTofu take a
+    second interrupt as "exit immediately, data loss may have occurred" and drop what they
+    were writing to the state. The wait goes on, bounded by ``grace``; an impatient user
+    is told why, and the command is never left running behind us.
+    """
+    import time
+
     with contextlib.suppress(ProcessLookupError):
         proc.send_signal(signal.SIGINT)
-    try:
-        return proc.communicate(timeout=grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        return proc.communicate()
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            return proc.communicate(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            return proc.communicate()
+        except KeyboardInterrupt:
+            left = max(0.0, deadline - time.monotonic())
+            print(
+                f"`{' '.join(map(str, proc.args[:2]))}` is stopping and writing its state; "
+                f"waiting up to {left:.0f}s more (a second interrupt is not passed on)",
+                flush=True,
+            )
 
 
 # Terraform/OpenTofu progress lines: "<address>: Creating...", "<address>: Creation complete

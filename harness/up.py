@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -97,19 +98,31 @@ def down() -> int:
             stack.destroy()
             left = Inventory(endpoint_url=state["EMULATOR_URL"]).by_run_id(state["RUN_ID"])
             print(f"destroyed run {state['RUN_ID']}; left behind: {len(left)}")
+        except KeyboardInterrupt:  # the CLI got one SIGINT and wrote its state (harness.proc)
+            print("destroy interrupted; stopping the emulator, and everything in it, anyway")
+            rc = 130
         except Exception as exc:  # noqa: BLE001 - report and keep stopping the rest
             print(f"destroy failed: {exc}")
             rc = 1
-    kill_group(state.get("DB_PID"), grace=30)
-    if state.get("DB_DIR"):
-        shutil.rmtree(state["DB_DIR"], ignore_errors=True)
-    kill_group(state.get("MOTO_PID"), grace=EMULATOR_STOP_GRACE)
-    if state.get("MOTO_PID"):
-        from harness.instance_sweep import sweep
+    # what up started must not outlive down, however often it is interrupted: the rest is
+    # bounded (DB 30 s, emulator and its instances EMULATOR_STOP_GRACE) and shielded
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        kill_group(state.get("DB_PID"), grace=30)
+        if state.get("DB_DIR"):
+            shutil.rmtree(state["DB_DIR"], ignore_errors=True)
+        kill_group(state.get("MOTO_PID"), grace=EMULATOR_STOP_GRACE)
+        if state.get("MOTO_PID"):
+            from harness.instance_sweep import sweep
 
-        sweep(owner_pid=int(state["MOTO_PID"]))  # what a killed data plane left
+            sweep(owner_pid=int(state["MOTO_PID"]))  # what a killed data plane left
+        STATE_FILE.unlink(missing_ok=True)  # nothing of it runs any more: `make up` may run
+    finally:
+        signal.signal(signal.SIGINT, previous)
     if rc == 0:
         shutil.rmtree(STACK_STATE_DIR, ignore_errors=True)
+    else:
+        print(f"kept for a look: the logs and the working copy with its state, {STACK_STATE_DIR}")
     print("down")
     return rc
 

@@ -2,7 +2,8 @@
 
 The main stack (``deployment``) is applied once per run and shared by the modules of
 ``MAIN_STACK``, which run on one xdist worker (one ``xdist_group``), in that order: design
-and app, inside the instance, the browser, a replaced instance, then drift and destroy.
+and app, inside the instance, the browser, hostile clients, a replaced instance, then
+drift and destroy.
 Every other integration module has a group of its own. TARGET=emulator (default) or
 TARGET=aws picks what provides the endpoints; the test bodies are the same.
 EMULATOR_URL=http://127.0.0.1:PORT uses an emulator that is already running (e.g. the one
@@ -20,7 +21,14 @@ from harness.emulator import moto_from_env
 from harness.toolchain import get_toolchain
 
 TARGET = os.environ.get("TARGET", "emulator")
-MAIN_STACK = ("test_lifecycle", "test_instance", "test_browser", "test_replace", "test_teardown")
+MAIN_STACK = (
+    "test_lifecycle",
+    "test_instance",
+    "test_browser",
+    "test_hostile",
+    "test_replace",
+    "test_teardown",
+)
 
 
 def _module(item) -> str:

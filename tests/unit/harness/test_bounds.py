@@ -112,3 +112,52 @@ def test_run_bounded_returns_normally_within_the_bound():
 )
 def test_pending_resources_reads_the_cli_log(log, pending):
     assert pending_resources(log) == pending
+
+
+# A CLI that takes a while to write its state after SIGINT, and counts the SIGINTs it gets.
+SLOW_TO_STOP = """
+trap 'echo int >> "$1"; sleep 2; echo state-written >> "$1"; exit 1' INT
+echo started >> "$1"
+while true; do sleep 0.1; done
+"""
+INTERRUPTED_TWICE = """
+import sys
+from harness.proc import run_bounded
+try:
+    run_bounded(["bash", "-c", sys.argv[1], "cli", sys.argv[2]], timeout=60, grace=30)
+except KeyboardInterrupt:
+    print("interrupted")
+    sys.exit(130)
+"""
+
+
+def test_a_second_interrupt_is_not_passed_on_and_the_cli_finishes_writing_state(tmp_path):
+    """Ctrl-C twice (an impatient user): the CLI gets one SIGINT, we wait for it to write
+    its state (a second SIGINT would make Terraform exit at once, losing it), then exit."""
+    import signal
+    import subprocess
+    import sys
+
+    from harness.paths import REPO_ROOT
+
+    log = tmp_path / "cli.log"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED_TWICE, SLOW_TO_STOP, str(log)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not (log.exists() and "started" in log.read_text()):
+        assert time.monotonic() < deadline and parent.poll() is None, parent.stdout.read()
+        time.sleep(0.05)
+    parent.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    parent.send_signal(signal.SIGINT)
+    out, _ = parent.communicate(timeout=30)
+    assert parent.returncode == 130, out
+    assert log.read_text().split() == ["started", "int", "state-written"], "one SIGINT only"
+    assert "a second interrupt is not passed on" in out and "interrupted" in out
+    ps = subprocess.run(["pgrep", "-f", str(log)], capture_output=True, text=True)
+    assert not ps.stdout.strip(), "the CLI was left running"
