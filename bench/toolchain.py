@@ -3,6 +3,7 @@
     .venv/bin/python bench/toolchain.py                 # lean provider cold, then use
     .venv/bin/python bench/toolchain.py --full          # also the full provider (~40 min)
     .venv/bin/python bench/toolchain.py --setup         # also a cold `make setup` of a clone
+    .venv/bin/python bench/toolchain.py --use-only      # only the figures with each provider
 
 "Cold" means empty Go build and module caches and an empty toolchain cache (temporary
 directories, so the machine's own caches are neither used nor touched). The Debian
@@ -51,7 +52,9 @@ def run(cmd: list[str], env: dict, cwd: Path = ROOT) -> float:
     t0 = time.monotonic()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"`{' '.join(cmd)}` failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+        log = Path(tempfile.mkstemp(prefix="bench-toolchain-", suffix=".log")[1])
+        log.write_text(proc.stdout + proc.stderr)
+        raise SystemExit(f"`{' '.join(cmd)}` failed (whole output: {log}):\n{proc.stderr[-3000:]}")
     return time.monotonic() - t0
 
 
@@ -148,7 +151,14 @@ def main() -> int:
     parser.add_argument("--full", action="store_true", help="also build the full provider cold")
     parser.add_argument("--setup", action="store_true", help="also a cold `make setup` of a clone")
     parser.add_argument("--no-use", action="store_true", help="skip validate/tofu test/lifecycle")
+    parser.add_argument(
+        "--use-only", action="store_true", help="only validate/tofu test/lifecycle (no cold build)"
+    )
     args = parser.parse_args()
+    if args.use_only:
+        with_provider("lean", "")
+        with_provider("full", "all")
+        return 0
     cold_provider_build("lean", "")
     if args.full:
         cold_provider_build("full", "all", keep=True)

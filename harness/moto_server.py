@@ -16,6 +16,7 @@ and live in :mod:`harness.moto_patches` (bucket-policy conditions, ListObjectVer
    middleware applies them with a PutBucketTagging right after a successful create.
 
 Everything else is moto's own behaviour. All are tested in tests/unit/harness/test_emulator.py.
+Every error answer also gets a log line naming its operation (:mod:`harness.moto_errorlog`).
 
 ``--instances IMAGE`` also runs the EC2 data plane in this process (harness/dataplane.py):
 instances boot as containers of that image, and it stops with the server.
@@ -37,6 +38,7 @@ import botocore.session
 import cbor2
 from botocore.serialize import create_serializer
 
+from harness.moto_errorlog import ErrorLog
 from harness.moto_patches import apply_patches
 
 # ------------------------------------------------------------- CBOR translation
@@ -267,6 +269,7 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app, plane = CborToJson(DomainDispatcherApplication(create_backend_app)), None
+    app = ErrorLog(app)  # a log line naming the operation and code of every error answer
     if args.instances:  # EC2 instances boot as containers (harness/dataplane.py)
         from harness.dataplane import attach_data_plane
 

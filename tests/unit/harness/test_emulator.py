@@ -263,3 +263,24 @@ def test_every_rds_instance_has_its_own_resource_id(moto):
         found = rds.describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [rid]}])
         assert [d["DBInstanceIdentifier"] for d in found["DBInstances"]] == [name]
         rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
+
+
+def test_error_answers_are_logged_with_operation_code_and_attempt(moto):
+    """werkzeug logs only `POST / 400`; the emulator's log must say what failed, and
+    whether it was the SDK's first attempt (harness/moto_errorlog.py)."""
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError):
+        moto.client("ec2").describe_security_groups(GroupIds=["sg-0000000000000dead"])
+    with pytest.raises(ClientError):
+        moto.client("s3").get_object(Bucket="no-such-bucket-here", Key="k")
+    with pytest.raises(ClientError):
+        moto.client("ssm").get_parameter(Name="/no/such/parameter")
+    lines = [ln for ln in moto.log_path.read_text().splitlines() if ln.startswith("[moto] ")]
+    assert any(
+        "POST / EC2:DescribeSecurityGroups code=InvalidGroup.NotFound attempt=1;" in ln
+        for ln in lines
+    ), lines
+    assert any("GET /no-such-bucket-here/k - code=NoSuchBucket" in ln for ln in lines), lines
+    assert any("AmazonSSM.GetParameter code=ParameterNotFound" in ln for ln in lines), lines
+    assert all("invocation=" in ln for ln in lines)
