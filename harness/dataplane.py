@@ -54,7 +54,14 @@ import boto3
 from botocore.config import Config
 
 from harness import nspawn
-from harness.imds import MetadataService, RoleCredentials, identity_document, metadata_tree
+from harness.imds import (
+    Lazy,
+    MetadataService,
+    RoleCredentials,
+    iam_tree,
+    identity_document,
+    metadata_tree,
+)
 from harness.instances import BOOT_ERROR, BootFiles, Instance
 
 ACTIVE = {"pending", "running"}
@@ -281,17 +288,28 @@ class DataPlane:
         return base64.b64decode(value) if value else None
 
     def _metadata(self, desc: dict, user_data: bytes | None) -> MetadataService:
-        profile, credentials = None, None
-        arn = desc.get("IamInstanceProfile", {}).get("Arn")
-        if arn:
+        iid = desc["InstanceId"]
+        roles: dict[str, RoleCredentials] = {}  # per role: credentials cached until renewal
+
+        def iam() -> dict | None:
+            """The profile associated now (moto associates it only after RunInstances has
+            made the instance visible: a profile read at boot could be missing for good)."""
+            reservations = self.ec2.describe_instances(InstanceIds=[iid])["Reservations"]
+            arn = reservations[0]["Instances"][0].get("IamInstanceProfile", {}).get("Arn")
+            if not arn:
+                return None
             name = arn.rsplit("/", 1)[-1]
             profile = self.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
-            if profile.get("Roles"):
-                role_arn = profile["Roles"][0]["Arn"]
-                credentials = RoleCredentials(self.sts, role_arn, desc["InstanceId"])
-        account = desc.get("OwnerId") or (arn.split(":")[4] if arn else "123456789012")
+            if not profile.get("Roles"):
+                return None
+            role_arn = profile["Roles"][0]["Arn"]
+            if role_arn not in roles:
+                roles[role_arn] = RoleCredentials(self.sts, role_arn, iid)
+            return iam_tree(profile, roles[role_arn])
+
+        account = desc.get("OwnerId") or "123456789012"
         return MetadataService(
-            metadata_tree(desc, self.region, profile, credentials),
+            metadata_tree(desc, self.region, iam=Lazy(iam)),
             identity=identity_document(desc, self.region, account),
             user_data=user_data,
         ).start()

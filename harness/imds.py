@@ -82,15 +82,45 @@ class RoleCredentials:
             return dict(self._cached)
 
 
+class Lazy:
+    """A subtree resolved each time it is asked for (``None``: not there). The IAM part is
+    one: on EC2 it follows the profile associated *now* (AssociateIamInstanceProfile after
+    launch makes credentials appear), and moto's RunInstances shows the instance before it
+    associates the profile, so a tree fixed at boot could miss the role for good."""
+
+    def __init__(self, resolve: Callable[[], dict | None]) -> None:
+        self.resolve = resolve
+
+
+def _resolved(node):
+    return node.resolve() if isinstance(node, Lazy) else node
+
+
+def iam_tree(profile: dict, credentials: Callable[[], dict]) -> dict:
+    """``/meta-data/iam/`` for an instance profile (with its role) and the role's credentials."""
+    return {
+        "info": lambda: {
+            "Code": "Success",
+            "LastUpdated": _iso(datetime.now(UTC)),
+            "InstanceProfileArn": profile["Arn"],
+            "InstanceProfileId": profile["InstanceProfileId"],
+        },
+        "security-credentials": {profile["Roles"][0]["RoleName"]: credentials},
+    }
+
+
 def metadata_tree(
     instance: dict,
     region: str,
     profile: dict | None = None,
     credentials: Callable[[], dict] | None = None,
+    *,
+    iam: Lazy | None = None,
 ) -> dict:
     """``/latest/meta-data`` for an instance as DescribeInstances shows it.
 
-    ``profile`` is IAM's InstanceProfile (with its role); ``credentials`` serves the role's.
+    ``profile`` is IAM's InstanceProfile (with its role); ``credentials`` serves the role's;
+    or ``iam`` resolves both when asked (see :class:`Lazy`).
     """
     zone = instance.get("Placement", {}).get("AvailabilityZone", f"{region}a")
     tree: dict = {
@@ -105,16 +135,10 @@ def metadata_tree(
     }
     if instance.get("PublicIpAddress"):
         tree["public-ipv4"] = instance["PublicIpAddress"]
-    if profile and profile.get("Roles") and credentials is not None:
-        tree["iam"] = {
-            "info": lambda: {
-                "Code": "Success",
-                "LastUpdated": _iso(datetime.now(UTC)),
-                "InstanceProfileArn": profile["Arn"],
-                "InstanceProfileId": profile["InstanceProfileId"],
-            },
-            "security-credentials": {profile["Roles"][0]["RoleName"]: credentials},
-        }
+    if iam is not None:
+        tree["iam"] = iam
+    elif profile and profile.get("Roles") and credentials is not None:
+        tree["iam"] = iam_tree(profile, credentials)
     return tree
 
 
@@ -207,11 +231,19 @@ class MetadataService:
         else:
             return _text(404, "Not Found")
         for part in parts[2:]:
+            tree = _resolved(tree)
             if not isinstance(tree, dict) or part not in tree:
                 return _text(404, "Not Found")
             tree = tree[part]
+        tree = _resolved(tree)
+        if tree is None:
+            return _text(404, "Not Found")
         if isinstance(tree, dict):
-            listing = [f"{k}/" if isinstance(v, dict) else k for k, v in tree.items()]
+            listing = [
+                f"{k}/" if isinstance(v, dict | Lazy) else k
+                for k, v in tree.items()
+                if not isinstance(v, Lazy) or v.resolve() is not None
+            ]
             return _text(200, "\n".join(listing))
         if callable(tree):
             value = tree()

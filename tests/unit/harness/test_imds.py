@@ -129,3 +129,32 @@ def test_user_data_round_trip_through_the_api_is_byte_exact(moto):
         InstanceId=desc["InstanceId"], Attribute="userData"
     )
     assert base64.b64decode(attr["UserData"]["Value"]) == USER_DATA
+
+
+def test_the_role_is_the_profile_associated_when_asked(moto, make_instance_profile):
+    """moto's RunInstances makes an instance visible before it associates its profile, and
+    the data plane can see it in between (a user_data then failed with NoCredentialsError).
+    As on EC2, iam/ follows the association as it is when the SDK asks."""
+    from pathlib import Path
+
+    from harness.dataplane import DataPlane
+
+    desc = _instance(moto, None)  # what the plane may see first: no profile yet
+    svc = DataPlane(moto.url, Path("/nonexistent"))._metadata(desc, USER_DATA)
+    try:
+        token = _token(svc.url).text
+        assert "iam/" not in _get(svc.url, "meta-data/", token).text.split()
+        assert _get(svc.url, "meta-data/iam/security-credentials/", token).status_code == 404
+        profile = make_instance_profile(moto, "associated-later")
+        moto.client("ec2").associate_iam_instance_profile(
+            InstanceId=desc["InstanceId"], IamInstanceProfile={"Arn": profile["Arn"]}
+        )
+        assert "iam/" in _get(svc.url, "meta-data/", token).text.split()
+        role = profile["Roles"][0]["RoleName"]
+        assert _get(svc.url, "meta-data/iam/security-credentials/", token).text == role
+        creds = _get(svc.url, f"meta-data/iam/security-credentials/{role}", token).json()
+        assert creds["Code"] == "Success" and creds["AccessKeyId"] and creds["Token"]
+        info = _get(svc.url, "meta-data/iam/info", token).json()
+        assert info["InstanceProfileArn"] == profile["Arn"]
+    finally:
+        svc.stop()
