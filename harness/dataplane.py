@@ -309,7 +309,7 @@ class DataPlane:
 
         account = desc.get("OwnerId") or "123456789012"
         return MetadataService(
-            metadata_tree(desc, self.region, iam=Lazy(iam)),
+            metadata_tree(desc, self.region, Lazy(iam)),
             identity=identity_document(desc, self.region, account),
             user_data=user_data,
         ).start()

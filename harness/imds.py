@@ -109,18 +109,11 @@ def iam_tree(profile: dict, credentials: Callable[[], dict]) -> dict:
     }
 
 
-def metadata_tree(
-    instance: dict,
-    region: str,
-    profile: dict | None = None,
-    credentials: Callable[[], dict] | None = None,
-    *,
-    iam: Lazy | None = None,
-) -> dict:
+def metadata_tree(instance: dict, region: str, iam: dict | Lazy | None = None) -> dict:
     """``/latest/meta-data`` for an instance as DescribeInstances shows it.
 
-    ``profile`` is IAM's InstanceProfile (with its role); ``credentials`` serves the role's;
-    or ``iam`` resolves both when asked (see :class:`Lazy`).
+    ``iam``: the ``iam/`` part (:func:`iam_tree`), or a :class:`Lazy` resolving it when
+    asked; none for an instance without a profile.
     """
     zone = instance.get("Placement", {}).get("AvailabilityZone", f"{region}a")
     tree: dict = {
@@ -137,8 +130,6 @@ def metadata_tree(
         tree["public-ipv4"] = instance["PublicIpAddress"]
     if iam is not None:
         tree["iam"] = iam
-    elif profile and profile.get("Roles") and credentials is not None:
-        tree["iam"] = iam_tree(profile, credentials)
     return tree
 
 

@@ -12,7 +12,13 @@ import requests
 from botocore.utils import InstanceMetadataFetcher
 
 from harness.emulator import MotoServer
-from harness.imds import MetadataService, RoleCredentials, identity_document, metadata_tree
+from harness.imds import (
+    MetadataService,
+    RoleCredentials,
+    iam_tree,
+    identity_document,
+    metadata_tree,
+)
 
 USER_DATA = gzip.compress(b"#!/bin/bash\necho hello\n")
 
@@ -38,7 +44,7 @@ def service(moto, make_instance_profile):
     desc = _instance(moto, profile)
     creds = RoleCredentials(moto.client("sts"), profile["Roles"][0]["Arn"], desc["InstanceId"])
     svc = MetadataService(
-        metadata_tree(desc, "us-east-1", profile, creds),
+        metadata_tree(desc, "us-east-1", iam_tree(profile, creds)),
         identity=identity_document(desc, "us-east-1", "123456789012"),
         user_data=USER_DATA,
     ).start()
