@@ -41,14 +41,12 @@ own (parent-death signal) and :func:`harness.instances.sweep` removes the rest.
 from __future__ import annotations
 
 import base64
-import io
 import sys
 import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import boto3
 from botocore.config import Config
@@ -63,6 +61,7 @@ from harness.imds import (
     metadata_tree,
 )
 from harness.instances import BOOT_ERROR, BootFiles, Instance
+from harness.moto_errorlog import query_form
 
 ACTIVE = {"pending", "running"}
 STOPPED = {"stopping", "stopped"}
@@ -328,15 +327,9 @@ class Ec2ActionHook:
         self.app, self.listeners = app, listeners
 
     def __call__(self, environ, start_response):
-        if (
-            environ.get("REQUEST_METHOD") != "POST"
-            or "/ec2/aws4_request" not in environ.get("HTTP_AUTHORIZATION", "")
-            or not environ.get("CONTENT_LENGTH")  # a streamed body: not a query-protocol call
-        ):
+        if "/ec2/aws4_request" not in environ.get("HTTP_AUTHORIZATION", ""):
             return self.app(environ, start_response)
-        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ = {**environ, "wsgi.input": io.BytesIO(raw)}
-        params = parse_qs(raw.decode("utf-8", "replace"))
+        params = query_form(environ)  # {} unless a url-encoded POST: not a query-protocol call
         listener = self.listeners.get(params.get("Action", [""])[0])
         if listener is None:
             return self.app(environ, start_response)

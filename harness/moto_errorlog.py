@@ -26,23 +26,37 @@ _MAX_FORM = 1 << 20  # query-protocol bodies are small; larger ones are not buff
 _CODE = re.compile(rb"<Code>([^<]{1,200})</Code>|\"__type\"\s*:\s*\"(?:[^\"#]*#)?([^\"]{1,200})\"")
 
 
+_FORM_KEY = "harness.query_form"
+
+
+def query_form(environ: dict) -> dict[str, list[str]]:
+    """The form of a query-protocol request (EC2, IAM, RDS, STS: a url-encoded POST), read
+    once and kept in ``environ`` for every middleware that asks (this log, the data plane's
+    Ec2ActionHook); the body is put back for the app. ``{}`` for any other request."""
+    if _FORM_KEY not in environ:
+        form: dict[str, list[str]] = {}
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if (
+            environ.get("REQUEST_METHOD") == "POST"
+            and environ.get("CONTENT_TYPE", "").startswith(_FORM)
+            and 0 < length <= _MAX_FORM
+        ):
+            raw = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(raw)  # the app reads the same bytes
+            form = parse_qs(raw.decode("utf-8", "replace"))
+        environ[_FORM_KEY] = form
+    return environ[_FORM_KEY]
+
+
 def _operation(environ: dict) -> str:
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return target
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    if (
-        environ.get("REQUEST_METHOD") == "POST"
-        and environ.get("CONTENT_TYPE", "").startswith(_FORM)
-        and 0 < length <= _MAX_FORM
-    ):
-        raw = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(raw)  # the app reads the same bytes
-        form = parse_qs(raw.decode("utf-8", "replace"))
-        service = environ.get("HTTP_AUTHORIZATION", "").split("/")
-        prefix = f"{service[3].upper()}:" if len(service) > 3 else ""
-        return prefix + form.get("Action", [""])[0]
-    return ""
+    action = query_form(environ).get("Action", [""])[0]
+    if not action:
+        return ""
+    service = environ.get("HTTP_AUTHORIZATION", "").split("/")
+    return (f"{service[3].upper()}:" if len(service) > 3 else "") + action
 
 
 class ErrorLog:

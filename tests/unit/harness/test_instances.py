@@ -231,6 +231,7 @@ def _wsgi_call(action: str, service: str = "ec2", status: str = "200 OK") -> lis
     body = f"Action={action}&InstanceId.1=i-1&InstanceId.2=i-2&Version=2016-11-15".encode()
     environ = {
         "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8",  # as SDKs send it
         "CONTENT_LENGTH": str(len(body)),
         "HTTP_AUTHORIZATION": f"AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/{service}/aws4_request",
         "wsgi.input": io.BytesIO(body),
