@@ -22,3 +22,10 @@ def cache_root() -> Path:
         root = root / PROJECT
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+# what a working copy of the HCL leaves behind: the CLI's own state, caches and the module
+# tests (a copy is for init/plan/apply/validate, never for `tofu test`)
+WORKING_COPY_IGNORE = (
+    ".terraform", "*.tfstate*", ".terraform.lock.hcl", "__pycache__", "*.pyc", "tests"
+)  # fmt: skip

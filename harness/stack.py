@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.override import OVERRIDE_FILE, emulator_override
-from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT
+from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT, WORKING_COPY_IGNORE
 from harness.proc import StageTimeout
 from harness.runid import new_run_id
 from harness.toolchain import Toolchain, get_toolchain
@@ -153,9 +153,7 @@ class Stack:
         src = self.source or ENVIRONMENTS_DIR / self.environment
         if not src.is_dir():
             raise StackError(f"no such root module: {src}")
-        ignore = shutil.ignore_patterns(
-            ".terraform", "*.tfstate*", ".terraform.lock.hcl", "__pycache__", "*.pyc", "tests"
-        )
+        ignore = shutil.ignore_patterns(*WORKING_COPY_IGNORE)
         if self.source is None:
             shutil.copytree(
                 MODULES_DIR, self.workdir / "modules", ignore=ignore, dirs_exist_ok=True

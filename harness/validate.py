@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.paths import ENVIRONMENTS_DIR, REPO_ROOT
+from harness.paths import ENVIRONMENTS_DIR, REPO_ROOT, WORKING_COPY_IGNORE
 from harness.toolchain import get_toolchain
 
 HCL_DIRS = ("modules", "environments")
@@ -52,26 +52,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.fmt:
         return 0
 
-    work = Path(tempfile.mkdtemp(prefix="validate-"))
-    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "tests")
-    for d in HCL_DIRS:
-        shutil.copytree(REPO_ROOT / d, work / d, ignore=ignore, symlinks=True)
-    for env in environments():
-        t0 = time.monotonic()
-        cwd = work / "environments" / env
-        for step in (
-            ["init", "-backend=false", "-input=false", "-no-color"],
-            ["validate", "-no-color"],
-        ):
-            proc = tc.run(*step, cwd=cwd, check=False)
-            if proc.returncode != 0:
-                failed = True
-                print(f"[validate] {env}: `{' '.join(step)}` failed:\n{proc.stdout}{proc.stderr}")
-                break
-        else:
-            print(f"[validate] {env}: ok ({time.monotonic() - t0:.1f}s)")
-    shutil.rmtree(work, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="validate-") as tmp:  # removed on errors too
+        work = Path(tmp)
+        ignore = shutil.ignore_patterns(*WORKING_COPY_IGNORE)
+        for d in HCL_DIRS:
+            shutil.copytree(REPO_ROOT / d, work / d, ignore=ignore, symlinks=True)
+        for env in environments():
+            failed |= not _init_and_validate(tc, env, work / "environments" / env)
     return 1 if failed else 0
+
+
+def _init_and_validate(tc, env: str, cwd: Path) -> bool:
+    t0 = time.monotonic()
+    for step in (
+        ["init", "-backend=false", "-input=false", "-no-color"],
+        ["validate", "-no-color"],
+    ):
+        proc = tc.run(*step, cwd=cwd, check=False)
+        if proc.returncode != 0:
+            print(f"[validate] {env}: `{' '.join(step)}` failed:\n{proc.stdout}{proc.stderr}")
+            return False
+    print(f"[validate] {env}: ok ({time.monotonic() - t0:.1f}s)")
+    return True
 
 
 if __name__ == "__main__":
