@@ -84,8 +84,10 @@ def _live_instances(inv: Inventory, ids: list[str]) -> set[str]:
 
 def _live_volumes(inv: Inventory, ids: list[str]) -> set[str]:
     """Volumes that are not an instance's disk: an attached volume that is deleted on
-    termination goes with its instance (deleting it first fails with VolumeInUse)."""
-    volumes = inv.client("ec2").describe_volumes(VolumeIds=ids)["Volumes"]
+    termination goes with its instance (deleting it first fails with VolumeInUse). A filter,
+    not VolumeIds: one volume already gone (the tag index lags) must not fail the batch."""
+    filters = [{"Name": "volume-id", "Values": ids}]
+    volumes = inv.client("ec2").describe_volumes(Filters=filters)["Volumes"]
     return {
         vol["VolumeId"]
         for vol in volumes

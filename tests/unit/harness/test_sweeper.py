@@ -13,7 +13,7 @@ import pytest
 from harness.emulator import MotoServer
 from harness.runid import new_run_id, parse_age, run_id_created
 from harness.sweeper import Inventory, sweep
-from harness.sweeper_kinds import parse_arn
+from harness.sweeper_kinds import _live_volumes, parse_arn
 
 
 @pytest.fixture(scope="module")
@@ -275,3 +275,13 @@ def test_dry_run_deletes_nothing(moto):
     listed, _ = sweep(inventory, older_than=timedelta(hours=1), dry_run=True)
     assert {f.run_id for f in listed} >= {old}
     assert len(inventory.by_run_id(old)) == before
+
+
+def test_a_volume_already_gone_does_not_fail_the_volume_batch(moto):
+    """The tagging API can list a volume that its instance's termination has just deleted."""
+    ec2 = moto.client("ec2")
+    kept = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    gone = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    ec2.delete_volume(VolumeId=gone)
+    assert _live_volumes(Inventory(endpoint_url=moto.url), [kept, gone]) == {kept}
+    ec2.delete_volume(VolumeId=kept)
