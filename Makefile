@@ -20,7 +20,7 @@ setup: ## virtual environments, Debian packages (MariaDB, sshd, Chromium), offli
 	./scripts/setup.sh
 
 toolchain: ## find or build the CLI and providers; print versions
-	$(PY) -m harness.toolchain
+	$(PY) -m harness.toolchain.locate
 
 fmt: ## format HCL in place
 	$(PY) -m harness.validate --fmt
@@ -31,14 +31,14 @@ validate: ## fmt -check, then init -backend=false + validate in every environmen
 lint: ## ruff, and tflint (with the AWS ruleset) over every module and environment
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check harness app tests bench
-	@tflint=$$($(PY) -c 'from harness.toolchain import tool_binary as t; print(t("tflint"))') && \
-	export TFLINT_PLUGIN_DIR=$$($(PY) -c 'from harness.toolchain import tool_binary as t; print(t("tflint-ruleset-aws").parent)') && \
+	@tflint=$$($(PY) -c 'from harness.toolchain.locate import tool_binary as t; print(t("tflint"))') && \
+	export TFLINT_PLUGIN_DIR=$$($(PY) -c 'from harness.toolchain.locate import tool_binary as t; print(t("tflint-ruleset-aws").parent)') && \
 	for d in modules environments; do \
 	  echo "tflint $$d/" && $$tflint --recursive --chdir=$$d --config="$(CURDIR)/.tflint.hcl" --format=compact || exit 1; \
 	done
 
 docs: ## module and environment READMEs from the code (terraform-docs, .terraform-docs.yml)
-	@tfdocs=$$($(PY) -c 'from harness.toolchain import tool_binary as t; print(t("terraform-docs"))') && \
+	@tfdocs=$$($(PY) -c 'from harness.toolchain.locate import tool_binary as t; print(t("terraform-docs"))') && \
 	for d in modules/* environments/*; do \
 	  [ -f $$d/main.tf ] || continue; $$tfdocs $$d >/dev/null && echo "docs $$d" || exit 1; \
 	done
@@ -58,14 +58,14 @@ test: setup validate lint gate ## everything CI runs: setup, validate, lint, gat
 	$(PYTEST) tests -n 2 --dist loadgroup --junitxml=reports/tests.xml $(PYTEST_ARGS)
 
 up: ## the whole stack and the app on the emulator, left running for a person
-	$(PY) -m harness.up up
+	$(PY) -m harness.stack.up up
 
 down: ## destroy what `make up` made and stop everything
-	$(PY) -m harness.up down
+	$(PY) -m harness.stack.up down
 
 sweep: ## delete leftovers tagged by the suite older than OLDER_THAN (TARGET=emulator|aws); emulator: also instance containers and disks
-	$(if $(filter emulator,$(TARGET)),$(PY) -m harness.instance_sweep --older-than $(OLDER_THAN))
-	$(PY) -m harness.sweeper --target $(TARGET) --older-than $(OLDER_THAN)
+	$(if $(filter emulator,$(TARGET)),$(PY) -m harness.instances.sweep --older-than $(OLDER_THAN))
+	$(PY) -m harness.sweeper.sweep --target $(TARGET) --older-than $(OLDER_THAN)
 
 bench: ## the benchmarks, printing their figures
 	$(PY) bench/run_all.py

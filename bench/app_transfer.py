@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import requests  # noqa: E402
 
-from harness.emulator import FAKE_CREDENTIALS, MariaDB, MotoServer  # noqa: E402
+from harness.emulator.launcher import FAKE_CREDENTIALS, MariaDB, MotoServer  # noqa: E402
 from harness.net import free_port, wait_until  # noqa: E402
 
 MiB = 1024 * 1024

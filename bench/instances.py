@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness import image  # noqa: E402
-from harness.emulator import MotoServer  # noqa: E402
-from harness.instances import Instance, wait_ready, web_user_data  # noqa: E402
+from harness.emulator.launcher import MotoServer  # noqa: E402
+from harness.instances import image  # noqa: E402
+from harness.instances.instance import Instance, wait_ready, web_user_data  # noqa: E402
 from harness.net import free_port, port_open, wait_until  # noqa: E402
 
 

@@ -3,7 +3,7 @@ and on two.
 
     .venv/bin/python bench/lifecycle.py [--rounds 1] [--only single|one-emulator|two-emulators]
 
-Each lifecycle is :func:`harness.deployment.deploy` of environments/dev (the instance
+Each lifecycle is :func:`harness.stack.deployment.deploy` of environments/dev (the instance
 boots and its user_data deploys the app), a second plan, destroy and the leftover sweep.
 Prints the seconds per stage (median over rounds; for two stacks, each stack's) and the
 wall time of each arrangement.
@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness.deployment import deploy  # noqa: E402
-from harness.emulator import MotoServer  # noqa: E402
+from harness.emulator.launcher import MotoServer  # noqa: E402
 from harness.runid import new_run_id  # noqa: E402
+from harness.stack.deployment import deploy  # noqa: E402
 
 STAGES = ("init", "apply", "app", "plan", "destroy", "sweep")
 ARRANGEMENTS = ("single", "one-emulator", "two-emulators")

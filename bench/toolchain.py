@@ -30,10 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.toolchain_build import SERVICES_ENV, Builder  # noqa: E402
+from harness.toolchain.build import SERVICES_ENV, Builder  # noqa: E402
 
 AWS_PART = (
-    "from harness.toolchain_build import Builder; b = Builder(); "
+    "from harness.toolchain.build import Builder; b = Builder(); "
     "spec = next(p for p in b.pins['providers'] if p['source'] == 'hashicorp/aws'); "
     "print(b._part(spec))"
 )
@@ -129,7 +129,7 @@ def with_provider(label: str, services: str) -> None:
     if not aws_part(services).exists():
         print(json.dumps({"provider": label, "skipped": "not built (run with --full)"}))
         return
-    run([sys.executable, "-m", "harness.toolchain"], env)  # assemble (links only)
+    run([sys.executable, "-m", "harness.toolchain.locate"], env)  # assemble (links only)
     py = str(ROOT / ".venv" / "bin" / "python")
     figures = {"provider": label}
     figures["make validate"] = round(run(["make", "validate"], env), 1)

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.toolchain import get_toolchain  # noqa: E402
+from harness.toolchain.locate import get_toolchain  # noqa: E402
 from harness.validate import environments  # noqa: E402
 
 

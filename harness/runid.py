@@ -3,7 +3,7 @@
 A run id embeds its creation time (``t2611290530abcde`` = 2026-11-29 05:30 UTC, then five
 random hex digits), so a sweep can tell an abandoned run from one still in progress without
 any other record. Every resource of a run carries ``Project`` and ``run_id`` tags (the
-provider's ``default_tags``); :mod:`harness.sweeper` finds leftovers by them.
+provider's ``default_tags``); :mod:`harness.sweeper.sweep` finds leftovers by them.
 """
 
 from __future__ import annotations

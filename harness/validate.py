@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from harness.paths import ENVIRONMENTS_DIR, REPO_ROOT, WORKING_COPY_IGNORE
-from harness.toolchain import get_toolchain
+from harness.toolchain.locate import get_toolchain
 
 HCL_DIRS = ("modules", "environments")
 

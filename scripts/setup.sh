@@ -2,7 +2,7 @@
 # make setup: system packages for the chosen target, the two virtual environments, the
 # offline toolchain. Idempotent and fast when everything is already there.
 #   TARGET=emulator (default): everything `make test` runs; TARGET=aws: the AWS lifecycle.
-# Which packages, per platform and target, is harness/platform_deps.py's decision (and why).
+# Which packages, per platform and target, is harness/toolchain/platform_packages.py's decision (and why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +14,8 @@ t0=$(date +%s)
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 # 1. System packages (standard library only: this runs before any virtualenv exists)
-"$PY" -m harness.platform_deps --target "$TARGET"
-eval "$("$PY" -m harness.platform_deps --target "$TARGET" --shell)"
+"$PY" -m harness.toolchain.platform_packages --target "$TARGET"
+eval "$("$PY" -m harness.toolchain.platform_packages --target "$TARGET" --shell)"
 read -r -a install <<<"$INSTALL"
 read -r -a remove <<<"$REMOVE"
 missing=()
@@ -77,7 +77,7 @@ command -v go >/dev/null || { echo "Go >= 1.26 is needed to build the offline to
 # 4. In parallel (CPU-bound Go builds beside network/disk-bound downloads): the checkov venv,
 # the toolchain (tofu/terraform from PATH, or OpenTofu + providers + tools built once into
 # ~/.cache) and, for the emulator target, the instance image (Debian bookworm from
-# debootstrap into ~/.cache/filestore/image/<key>, harness/image.py). Each logs to a file
+# debootstrap into ~/.cache/filestore/image/<key>, harness/instances/image.py). Each logs to a file
 # shown in full if it fails.
 logs=$(mktemp -d)
 pids=() names=()
@@ -88,8 +88,8 @@ job() { # name command...
 }
 # checkov pins old boto3 and ships a package named `hcl2` that would shadow python-hcl2
 job checkov-venv make_venv .venv-checkov policies/requirements.txt
-job toolchain .venv/bin/python -m harness.toolchain
-[ "$TARGET" = emulator ] && job instance-image .venv/bin/python -m harness.image build
+job toolchain .venv/bin/python -m harness.toolchain.locate
+[ "$TARGET" = emulator ] && job instance-image .venv/bin/python -m harness.instances.image build
 failed=0
 for i in "${!pids[@]}"; do
   if wait "${pids[$i]}"; then

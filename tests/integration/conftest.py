@@ -16,9 +16,9 @@ import os
 
 import pytest
 
-from harness.deployment import deploy
-from harness.emulator import moto_from_env
-from harness.toolchain import get_toolchain
+from harness.emulator.launcher import moto_from_env
+from harness.stack.deployment import deploy
+from harness.toolchain.locate import get_toolchain
 
 TARGET = os.environ.get("TARGET", "emulator")
 MAIN_STACK = (

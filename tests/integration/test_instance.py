@@ -1,6 +1,6 @@
 """Inside the instance: the user_data Terraform rendered deployed the app, unattended.
 
-The emulator's instance is a booted container (harness/dataplane.py) that ran the exact
+The emulator's instance is a booted container (harness/instances/dataplane.py) that ran the exact
 user_data the EC2 API holds; these tests look at what that left on it, the way an
 operator would on EC2 over SSH. Second of the main stack's modules (see conftest).
 """

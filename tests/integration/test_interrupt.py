@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from harness.instance_sweep import of_run
+from harness.instances.sweep import of_run
 from harness.paths import REPO_ROOT
 from harness.runid import new_run_id
-from harness.sweeper import Inventory
+from harness.sweeper.sweep import Inventory
 
 pytestmark = [pytest.mark.integration, pytest.mark.emulator_only]
 
@@ -23,7 +23,15 @@ def test_interrupt_during_apply_leaves_nothing(moto, sig):
     run_id = new_run_id("k")
     inventory = Inventory(endpoint_url=moto.url)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.lifecycle", "--endpoint", moto.url, "--run-id", run_id],
+        [
+            sys.executable,
+            "-m",
+            "harness.stack.deploy_cli",
+            "--endpoint",
+            moto.url,
+            "--run-id",
+            run_id,
+        ],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -3,7 +3,7 @@ answer, both destroy clean.
 
 This is what `EMULATOR_URL` (several pytest workers, or `make up` and the suite) does. It
 used to lose an RDS instance: moto gave every DB instance the same DbiResourceId, the
-provider's id for it (harness.moto_patches, ``_unique_dbi_resource_id``).
+provider's id for it (harness.emulator.corrections, ``_unique_dbi_resource_id``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from harness.deployment import Deployment, deploy
-from harness.emulator import MotoServer
-from harness.instance_sweep import of_run
+from harness.emulator.launcher import MotoServer
+from harness.instances.sweep import of_run
 from harness.runid import new_run_id
+from harness.stack.deployment import Deployment, deploy
 
 pytestmark = [pytest.mark.integration, pytest.mark.emulator_only]
 

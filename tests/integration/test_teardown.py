@@ -54,7 +54,7 @@ def test_destroy_leaves_nothing_tagged(deployment):
     left = deployment.inventory.by_run_id(deployment.run_id)
     assert not left, "left after destroy:\n" + "\n".join(map(str, left))
     if deployment.target == "emulator":
-        from harness.instance_sweep import wait_removed
+        from harness.instances.sweep import wait_removed
 
         left = wait_removed(deployment.run_id)  # the data plane removes them within seconds
         assert not left, f"instances (containers, disks) left after destroy: {left}"

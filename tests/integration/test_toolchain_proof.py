@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.runid import new_run_id
-from harness.stack import Stack
+from harness.stack.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.emulator_only]
 

@@ -15,10 +15,10 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from harness.emulator import MotoServer
-from harness.instance_sweep import list_instances, of_run
+from harness.emulator.launcher import MotoServer
+from harness.instances.sweep import list_instances, of_run
 from harness.paths import REPO_ROOT
-from harness.sweeper import Inventory
+from harness.sweeper.sweep import Inventory
 
 pytestmark = [pytest.mark.integration, pytest.mark.emulator_only]
 
@@ -29,7 +29,7 @@ NAMES = ["a\nb.txt", "100% done.pdf", "a+b c.txt", "naïve façade.txt"]
 
 def _run(action: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "harness.up", action],
+        [sys.executable, "-m", "harness.stack.up", action],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -116,7 +116,7 @@ def test_down_interrupted_twice_still_stops_everything(tmp_path):
     state = _state(tmp_path / "stack" / "up.env") if (tmp_path / "stack").exists() else {}
     assert up.returncode == 0, up.stdout[-5000:] + up.stderr[-5000:]
     down = subprocess.Popen(
-        [sys.executable, "-m", "harness.up", "down"],
+        [sys.executable, "-m", "harness.stack.up", "down"],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,

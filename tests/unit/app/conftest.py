@@ -17,8 +17,8 @@ from moto import mock_aws
 
 from app import create_app
 from app.db import SCHEMA
-from harness.app_runner import AppServer
-from harness.emulator import DEFAULT_REGION, FAKE_CREDENTIALS, MariaDB, MotoServer
+from harness.emulator.launcher import DEFAULT_REGION, FAKE_CREDENTIALS, MariaDB, MotoServer
+from harness.stack.local_app import AppServer
 
 
 @dataclass

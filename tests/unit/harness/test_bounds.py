@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from harness import stack as stackmod
 from harness.proc import StageTimeout, pending_resources, run_bounded
-from harness.stack import Stack, stage_bounds
-from harness.toolchain import Toolchain
+from harness.stack import stack as stackmod
+from harness.stack.stack import Stack, stage_bounds
+from harness.toolchain.locate import Toolchain
 
 # A stand-in CLI: `init` succeeds; `apply`/`destroy` start a resource and hang. With
 # IGNORE_INT it ignores SIGINT (only SIGKILL ends it), else it stops on SIGINT as the

@@ -9,7 +9,7 @@ import pymysql
 import pytest
 from botocore.exceptions import ClientError
 
-from harness.emulator import MariaDB, MotoServer
+from harness.emulator.launcher import MariaDB, MotoServer
 
 TLS_ONLY = {
     "Version": "2012-10-17",
@@ -174,7 +174,7 @@ AWKWARD_KEYS = [
     "crlf\r\n.txt",
     "résumé/Ünïcødé 한글.txt",
 ]
-# what S3 answers under encoding-type=url (measured, see harness.moto_patches.s3_url_encode)
+# what S3 answers under encoding-type=url (measured, see harness.emulator.corrections.s3_url_encode)
 S3_ENCODED = {
     "100% done.pdf": "100%25+done.pdf",
     "a+b c.txt": "a%2Bb+c.txt",
@@ -245,7 +245,7 @@ def test_objects_with_line_breaks_in_their_keys_are_reachable(moto):
 
 
 def test_every_rds_instance_has_its_own_resource_id(moto):
-    """The provider reads an instance back by DbiResourceId (harness.moto_patches)."""
+    """The provider reads an instance back by DbiResourceId (harness.emulator.corrections)."""
     rds = moto.client("rds")
     ids = []
     for name in ("first-db", "second-db"):
@@ -267,7 +267,7 @@ def test_every_rds_instance_has_its_own_resource_id(moto):
 
 def test_error_answers_are_logged_with_operation_code_and_attempt(moto):
     """werkzeug logs only `POST / 400`; the emulator's log must say what failed, and
-    whether it was the SDK's first attempt (harness/moto_errorlog.py)."""
+    whether it was the SDK's first attempt (harness/emulator/errorlog.py)."""
     from botocore.exceptions import ClientError
 
     with pytest.raises(ClientError):

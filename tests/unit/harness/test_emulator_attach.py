@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from harness.emulator import MotoServer
+from harness.emulator.launcher import MotoServer
 
 RESOURCES = 300
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from harness import image
+from harness.instances import image
 from harness.net import free_port
 
 

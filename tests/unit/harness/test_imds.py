@@ -11,8 +11,8 @@ import pytest
 import requests
 from botocore.utils import InstanceMetadataFetcher
 
-from harness.emulator import MotoServer
-from harness.imds import (
+from harness.emulator.launcher import MotoServer
+from harness.instances.imds import (
     MetadataService,
     RoleCredentials,
     iam_tree,
@@ -143,7 +143,7 @@ def test_the_role_is_the_profile_associated_when_asked(moto, make_instance_profi
     As on EC2, iam/ follows the association as it is when the SDK asks."""
     from pathlib import Path
 
-    from harness.dataplane import DataPlane
+    from harness.instances.dataplane import DataPlane
 
     desc = _instance(moto, None)  # what the plane may see first: no profile yet
     svc = DataPlane(moto.url, Path("/nonexistent"))._metadata(desc, USER_DATA)

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.dataplane import Ec2ActionHook
-from harness.emulator import MotoServer
-from harness.instance_sweep import sweep
-from harness.instances import Instance, InstanceError, wait_ready, web_user_data
+from harness.emulator.launcher import MotoServer
+from harness.instances.dataplane import Ec2ActionHook
+from harness.instances.instance import Instance, InstanceError, wait_ready, web_user_data
+from harness.instances.sweep import sweep
 from harness.net import free_port, port_open, wait_until
 
 pytestmark = pytest.mark.xdist_group("instances")

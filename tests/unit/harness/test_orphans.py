@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness.emulator import MotoServer
+from harness.emulator.launcher import MotoServer
 from harness.runid import new_run_id
-from harness.stack import Stack
-from harness.toolchain import Toolchain
+from harness.stack.stack import Stack
+from harness.toolchain.locate import Toolchain
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 
-from harness import deployment
-from harness.deployment import DeploymentError, scan_plan
-from harness.stack import Stack
-from harness.toolchain import Toolchain
+from harness.stack import deployment
+from harness.stack.deployment import DeploymentError, scan_plan
+from harness.stack.stack import Stack
+from harness.toolchain.locate import Toolchain
 
 
 @pytest.fixture

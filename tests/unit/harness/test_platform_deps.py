@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from harness.paths import REPO_ROOT
-from harness.platform_deps import RUNNER_MYSQL, PlatformError, plan, read_os_release
+from harness.toolchain.platform_packages import RUNNER_MYSQL, PlatformError, plan, read_os_release
 
 FIXTURES = REPO_ROOT / "tests" / "unit" / "harness" / "fixtures" / "os-release"
 DEBIAN_12 = read_os_release(FIXTURES / "debian-12")
@@ -94,7 +94,7 @@ def test_bad_input_is_a_clear_error(target, os_release, message):
 def test_setup_sh_reads_the_plan_with_eval(tmp_path):
     """The shell form, as scripts/setup.sh evaluates it."""
     script = (
-        f'eval "$({sys.executable} -m harness.platform_deps --target emulator --shell '
+        f'eval "$({sys.executable} -m harness.toolchain.platform_packages --target emulator --shell '
         f'--os-release {FIXTURES / "debian-12"})"; read -r -a pkgs <<<"$INSTALL"; '
         'echo "$PLATFORM ${#pkgs[@]} [$REMOVE] [$TEST_ENV]"'
     )
@@ -109,7 +109,7 @@ def test_the_cli_refuses_an_unknown_platform_with_exit_2():
         [
             sys.executable,
             "-m",
-            "harness.platform_deps",
+            "harness.toolchain.platform_packages",
             "--os-release",
             str(FIXTURES / "ubuntu-22.04"),
         ],

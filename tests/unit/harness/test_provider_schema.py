@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from harness import lean_provider
 from harness.paths import REPO_ROOT
-from harness.toolchain import Builder, get_toolchain, load_pins
+from harness.toolchain import lean_provider
+from harness.toolchain.locate import Builder, get_toolchain, load_pins
 
 # Every place with HCL that a provider must understand: the stack, the environments, the
 # checkov fixtures and the toolchain proof (tofu test files mock the provider: not needed).

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from harness.emulator import MotoServer
+from harness.emulator.launcher import MotoServer
 from harness.runid import new_run_id, parse_age, run_id_created
-from harness.sweeper import Inventory, sweep
-from harness.sweeper_kinds import _live_volumes, parse_arn
+from harness.sweeper.kinds import _live_volumes, parse_arn
+from harness.sweeper.sweep import Inventory, sweep
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ import time
 import hcl2
 import pytest
 
-from harness.override import EMULATED_SERVICES, emulator_override
 from harness.paths import REPO_ROOT
-from harness.stack import Stack
-from harness.toolchain import MIRROR_HOSTS, Builder, Toolchain, get_toolchain, load_pins
+from harness.stack.override import EMULATED_SERVICES, emulator_override
+from harness.stack.stack import Stack
+from harness.toolchain.locate import MIRROR_HOSTS, Builder, Toolchain, get_toolchain, load_pins
 
 
 def test_pins_name_a_cli_and_every_provider_the_stack_uses():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pymysql
 import pytest
 
-from harness.emulator import MariaDB
-from harness.tunnel import LocalSSHD, SSHTunnel
+from harness.emulator.launcher import MariaDB
+from harness.stack.tunnel import LocalSSHD, SSHTunnel
 
 pytestmark = [pytest.mark.sshd, pytest.mark.mariadb]
 
@@ -47,7 +47,7 @@ def test_tunnel_reaches_the_database_through_sshd(sshd, mariadb):
 
 
 def test_tunnel_with_a_wrong_key_fails_clearly(sshd, mariadb, tmp_path):
-    from harness.tunnel import generate_keypair
+    from harness.stack.tunnel import generate_keypair
 
     wrong_key, _ = generate_keypair(tmp_path, "wrong")
     tunnel = SSHTunnel(

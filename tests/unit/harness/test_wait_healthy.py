@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.app_runner import AppServer, wait_healthy
-from harness.emulator import MariaDB, MotoServer
+from harness.emulator.launcher import MariaDB, MotoServer
+from harness.stack.local_app import AppServer, wait_healthy
 
 pytestmark = pytest.mark.mariadb
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from harness.paths import REPO_ROOT
-from harness.toolchain import actionlint_binary
+from harness.toolchain.locate import actionlint_binary
 
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 

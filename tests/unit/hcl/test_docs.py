@@ -11,7 +11,7 @@ from hcl_summary import REPO_ROOT, ROOTS
 
 @pytest.fixture(scope="session")
 def terraform_docs() -> str:
-    from harness.toolchain import tool_binary
+    from harness.toolchain.locate import tool_binary
 
     return str(tool_binary("terraform-docs"))
 

@@ -46,9 +46,9 @@ def test_every_module_has_tofu_tests(module):
 
 @pytest.fixture(scope="session")
 def toolchain():
-    """The CLI of ``harness.toolchain`` (TF_BINARY, else the built offline toolchain, else a
+    """The CLI of ``harness.toolchain.locate`` (TF_BINARY, else the built offline toolchain, else a
     PATH CLI when a registry is reachable); never builds one here."""
-    from harness.toolchain import get_toolchain
+    from harness.toolchain.locate import get_toolchain
 
     try:
         return get_toolchain(build=False)

@@ -36,7 +36,7 @@ def emulator_override(endpoint: str, state_path: Path) -> str:
     entries = {svc: endpoint for svc in EMULATED_SERVICES}
     entries["s3control"] = endpoint.replace("127.0.0.1", "localhost")
     endpoints = "\n".join(f'    {svc:<14} = "{url}"' for svc, url in sorted(entries.items()))
-    return f"""# Written by harness/stack.py: points the aws provider at the emulator ({endpoint}).
+    return f"""# Written by harness/stack/stack.py: points the aws provider at the emulator ({endpoint}).
 provider "aws" {{
   access_key                  = "testing"
   secret_key                  = "testing"

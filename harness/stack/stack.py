@@ -37,11 +37,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.override import OVERRIDE_FILE, emulator_override
 from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT, WORKING_COPY_IGNORE
 from harness.proc import StageTimeout
 from harness.runid import new_run_id
-from harness.toolchain import Toolchain, get_toolchain
+from harness.stack.override import OVERRIDE_FILE, emulator_override
+from harness.toolchain.locate import Toolchain, get_toolchain
 
 # Only these are retried, by pattern: anything else is a real failure.
 TRANSIENT_ERRORS = (
@@ -291,7 +291,7 @@ class Stack:
             raise error
 
     def inventory(self):
-        from harness.sweeper import Inventory
+        from harness.sweeper.sweep import Inventory
 
         if self.target == "emulator":
             return Inventory(endpoint_url=self.endpoint_url)

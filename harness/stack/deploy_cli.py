@@ -1,8 +1,8 @@
 """Run one deployment from the command line: apply, wait for the app, hold, destroy.
 
-    python -m harness.lifecycle [--endpoint http://127.0.0.1:5000] [--run-id ID] [--hold 30]
+    python -m harness.stack.deploy_cli [--endpoint http://127.0.0.1:5000] [--run-id ID] [--hold 30]
 
-The same :func:`harness.deployment.deploy` as the tests and `make up`. Used by the
+The same :func:`harness.stack.deployment.deploy` as the tests and `make up`. Used by the
 interruption tests (they kill this process during apply and check that teardown left
 nothing, no container either) and handy for debugging a stack by hand (``--keep``).
 Without ``--endpoint`` it starts its own emulator.
@@ -14,9 +14,9 @@ import argparse
 import sys
 import time
 
-from harness.deployment import deploy
-from harness.emulator import MotoServer
+from harness.emulator.launcher import MotoServer
 from harness.runid import new_run_id
+from harness.stack.deployment import deploy
 
 
 def main(argv: list[str] | None = None) -> int:

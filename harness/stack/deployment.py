@@ -1,10 +1,10 @@
 """One live deployment: the stack, its app, its database. The one way to run a stack.
 
-The integration fixtures, `make up`/`make down` (``harness/up.py``), the lifecycle CLI
-(``harness/lifecycle.py``: the interruption tests) and the benchmarks all go through
+The integration fixtures, `make up`/`make down` (``harness/stack/up.py``), the lifecycle CLI
+(``harness/stack/deploy_cli.py``: the interruption tests) and the benchmarks all go through
 :func:`deploy`. The test bodies are the same for both targets; only this layer differs:
 
-* ``emulator``: moto with the EC2 data plane (``harness/dataplane.py``): the instance boots
+* ``emulator``: moto with the EC2 data plane (``harness/instances/dataplane.py``): the instance boots
   as a container and runs the exact user_data the EC2 API holds. A MariaDB stands in for
   RDS on the port the stack's database is given (``db_port``), and holds the master user
   and the password Terraform stored in SSM; inside the instance the RDS endpoint name
@@ -35,14 +35,14 @@ from pathlib import Path
 
 import requests
 
-from harness.app_runner import wait_healthy
-from harness.emulator import MariaDB, MotoServer
+from harness.emulator.launcher import MariaDB, MotoServer
 from harness.net import free_port
 from harness.paths import REPO_ROOT
 from harness.runid import new_run_id
-from harness.stack import Stack, progress
-from harness.sweeper import Inventory
-from harness.tunnel import SSHTunnel, generate_keypair
+from harness.stack.local_app import wait_healthy
+from harness.stack.stack import Stack, progress
+from harness.stack.tunnel import SSHTunnel, generate_keypair
+from harness.sweeper.sweep import Inventory
 
 EMULATOR_AMI = "ami-785db401"  # any AMI moto knows: every emulated instance boots our image
 APP_READY_TIMEOUT = {"emulator": 900.0, "aws": 900.0}  # boot + user_data (apt, pip, app)
@@ -86,7 +86,7 @@ class Deployment:
     @property
     def instance(self):
         """The emulated instance (exec, files, logs) behind ``instance_id``."""
-        from harness.instances import Instance
+        from harness.instances.instance import Instance
 
         if self.target != "emulator":
             raise DeploymentError("only the emulator's instances can be entered from here")
@@ -104,7 +104,7 @@ class Deployment:
         self.app_url = self.outputs["app_url"].rstrip("/")
         with self.stack.timer.stage("app", self.run_id):
             if self.target == "emulator":
-                from harness.instances import wait_ready
+                from harness.instances.instance import wait_ready
 
                 wait_ready(self.instance, timeout=timeout, unit="filestore.service")
                 timeout = 60.0  # user_data ends with the app answering; this is a check
@@ -210,7 +210,7 @@ def _emulator_stack(services: contextlib.ExitStack, moto, environment, run_id, w
 
 
 def _report_instances_left(run_id: str) -> None:
-    from harness.instance_sweep import wait_removed
+    from harness.instances.sweep import wait_removed
 
     if left := wait_removed(run_id):
         progress(f"{run_id}: instances still there after teardown: {left}")

@@ -58,7 +58,7 @@ class MotoServer:
     log_path: Path | None = None
     _proc: subprocess.Popen | None = field(default=None, repr=False)
     external: bool = False
-    # EC2 instances boot as containers (harness/dataplane.py), names resolved in them
+    # EC2 instances boot as containers (harness/instances/dataplane.py), names resolved in them
     instances: bool = False
     extra_hosts: dict[str, str] = field(default_factory=dict)
 
@@ -82,9 +82,17 @@ class MotoServer:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
         )
-        cmd = [sys.executable, "-m", "harness.moto_server", "-H", self.host, "-p", str(self.port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "harness.emulator.server",
+            "-H",
+            self.host,
+            "-p",
+            str(self.port),
+        ]
         if self.instances:
-            from harness.dataplane import server_args
+            from harness.instances.dataplane import server_args
 
             cmd += server_args(self.extra_hosts)  # builds the image first when needed
         self._proc = subprocess.Popen(
@@ -109,7 +117,7 @@ class MotoServer:
             stop_process(self._proc, timeout=60 if self.instances else 10)
             self._proc = None
             if self.instances and pid:
-                from harness.instance_sweep import sweep
+                from harness.instances.sweep import sweep
 
                 sweep(owner_pid=pid)  # what a killed data plane could not remove
 

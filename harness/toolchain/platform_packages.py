@@ -23,8 +23,8 @@ environments exist) and does what it says. The choice, and why:
   purged first; on anybody else's Ubuntu an installed MySQL is an error that says so,
   never removed behind its owner's back.
 
-    python3 -m harness.platform_deps --target emulator            # human-readable plan
-    python3 -m harness.platform_deps --target aws --shell         # for setup.sh: eval "$(...)"
+    python3 -m harness.toolchain.platform_packages --target emulator            # human-readable plan
+    python3 -m harness.toolchain.platform_packages --target aws --shell         # for setup.sh: eval "$(...)"
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``up`` starts the emulator (moto with the EC2 data plane: the instance boots and its
 user_data deploys the app) and a MariaDB standing in for RDS, applies
-``environments/dev`` through :func:`harness.deployment.deploy` (the one way to run a
+``environments/dev`` through :func:`harness.stack.deployment.deploy` (the one way to run a
 stack), waits until the instance's app answers, writes ``.stack/up.env`` (URLs, ports,
 pids, working copy) and returns, leaving everything running. ``down`` destroys the stack
 and stops everything ``up`` started: emulator, instance containers, database.
@@ -17,14 +17,14 @@ import sys
 import time
 from pathlib import Path
 
-from harness.deployment import deploy
-from harness.emulator import MotoServer
+from harness.emulator.launcher import MotoServer
 from harness.paths import STACK_STATE_DIR
 from harness.proc import kill_group
 from harness.runid import new_run_id
-from harness.stack import Stack
-from harness.sweeper import Inventory
-from harness.toolchain import get_toolchain
+from harness.stack.deployment import deploy
+from harness.stack.stack import Stack
+from harness.sweeper.sweep import Inventory
+from harness.toolchain.locate import get_toolchain
 
 STATE_FILE = STACK_STATE_DIR / "up.env"
 EMULATOR_STOP_GRACE = 90.0  # the data plane halts every instance on SIGTERM
@@ -113,7 +113,7 @@ def down() -> int:
             shutil.rmtree(state["DB_DIR"], ignore_errors=True)
         kill_group(state.get("MOTO_PID"), grace=EMULATOR_STOP_GRACE)
         if state.get("MOTO_PID"):
-            from harness.instance_sweep import sweep
+            from harness.instances.sweep import sweep
 
             sweep(owner_pid=int(state["MOTO_PID"]))  # what a killed data plane left
         STATE_FILE.unlink(missing_ok=True)  # nothing of it runs any more: `make up` may run

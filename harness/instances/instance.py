@@ -1,7 +1,7 @@
 """One emulated EC2 instance on this host: its disk, its container, its diagnostics.
 
 An instance is a ``systemd-nspawn --boot`` container (systemd as PID 1) whose root is an
-overlayfs: the image (``harness/image.py``) as the read-only lower layer, and a per-instance
+overlayfs: the image (``harness/instances/image.py``) as the read-only lower layer, and a per-instance
 upper layer that is the instance's disk (kept across stop/start, as an EBS root volume is).
 It shares the host's network namespace, so it reaches the emulator, MariaDB and PyPI the
 way the host does; nspawn gives it no CAP_NET_ADMIN and a read-only /proc/sys, and the
@@ -10,10 +10,10 @@ image configures no networking, so it cannot change the host's network.
 Everything about an instance lives in ``STATE_ROOT/<instance-id>/`` (default
 ``/var/tmp/filestore-instances``): ``state.json`` (run id, emulator URL, owning process,
 container pid, metadata port), ``upper``/``work`` (the disk), ``root`` (the overlay mount),
-``console.log``. That is what :func:`harness.instance_sweep.sweep` uses to remove
+``console.log``. That is what :func:`harness.instances.sweep.sweep` uses to remove
 containers and disks whose owner died or whose run is gone or expired, from any process.
 
-The data plane (``harness/dataplane.py``) decides *when*; this module knows *how*, and
+The data plane (``harness/instances/dataplane.py``) decides *when*; this module knows *how*, and
 gives the tests their view inside an instance: :meth:`Instance.exec`,
 :meth:`Instance.cloud_init_output`, :meth:`Instance.journal`, :func:`wait_ready`.
 """
@@ -33,7 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import nspawn
+from harness.instances import nspawn
 
 STATE_ROOT = Path(os.environ.get("FILESTORE_INSTANCES_DIR") or "/var/tmp/filestore-instances")
 SEED_DIR = "var/lib/cloud/seed/nocloud"

@@ -1,7 +1,7 @@
 """moto's server, with the corrections the stack's provider needs to talk to it.
 
 Two live here, as a WSGI middleware around moto's app; the others patch moto's own methods
-and live in :mod:`harness.moto_patches` (bucket-policy conditions, ListObjectVersions'
+and live in :mod:`harness.emulator.corrections` (bucket-policy conditions, ListObjectVersions'
 ``encoding-type=url``, unique RDS resource ids).
 
 1. **Smithy RPC v2 CBOR.** The aws provider 6.x (aws-sdk-go-v2) speaks CloudWatch's newest
@@ -16,12 +16,12 @@ and live in :mod:`harness.moto_patches` (bucket-policy conditions, ListObjectVer
    middleware applies them with a PutBucketTagging right after a successful create.
 
 Everything else is moto's own behaviour. All are tested in tests/unit/harness/test_emulator.py.
-Every error answer also gets a log line naming its operation (:mod:`harness.moto_errorlog`).
+Every error answer also gets a log line naming its operation (:mod:`harness.emulator.errorlog`).
 
-``--instances IMAGE`` also runs the EC2 data plane in this process (harness/dataplane.py):
+``--instances IMAGE`` also runs the EC2 data plane in this process (harness/instances/dataplane.py):
 instances boot as containers of that image, and it stops with the server.
 
-    python -m harness.moto_server -H 127.0.0.1 -p 5000 [--instances IMAGE]
+    python -m harness.emulator.server -H 127.0.0.1 -p 5000 [--instances IMAGE]
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ import botocore.session
 import cbor2
 from botocore.serialize import create_serializer
 
-from harness.moto_errorlog import ErrorLog
-from harness.moto_patches import apply_patches
+from harness.emulator.corrections import apply_patches
+from harness.emulator.errorlog import ErrorLog
 
 # ------------------------------------------------------------- CBOR translation
 
@@ -270,8 +270,8 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app, plane = CborToJson(DomainDispatcherApplication(create_backend_app)), None
     app = ErrorLog(app)  # a log line naming the operation and code of every error answer
-    if args.instances:  # EC2 instances boot as containers (harness/dataplane.py)
-        from harness.dataplane import attach_data_plane
+    if args.instances:  # EC2 instances boot as containers (harness/instances/dataplane.py)
+        from harness.instances.dataplane import attach_data_plane
 
         url = f"http://{args.host}:{args.port}"
         app, plane = attach_data_plane(app, url, args.instances, args.extra_host)

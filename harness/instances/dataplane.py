@@ -2,7 +2,7 @@
 
 moto's EC2 is a control plane only: an instance is a record. This reconciler watches that
 record through the API (DescribeInstances, once a second) and makes it real with
-``harness/instances.py``:
+``harness/instances/instance.py``:
 
 =====================  ===========================================================
 API state              container
@@ -12,18 +12,18 @@ stopping / stopped     halted, its disk kept (EBS); the next start boots the sam
 shutting-down /        halted, and its disk removed
 terminated, or gone
 RebootInstances        an orderly reboot (moto keeps the state ``running``, so the
-                       request itself is the signal: ``harness/moto_server.py`` hands
+                       request itself is the signal: ``harness/emulator/server.py`` hands
                        it to :meth:`DataPlane.reboot`)
 =====================  ===========================================================
 
 A container that powers itself off (or cannot boot) is reported to the API as a stop, as
 EC2 does for an OS-initiated shutdown; the reason is kept in the instance's state dir and
-shown by :func:`harness.instances.wait_ready`.
+shown by :func:`harness.instances.instance.wait_ready`.
 
 At each boot the plane hands the instance what a hypervisor would: the NoCloud seed (the
 instance id and the **user data exactly as the EC2 API holds it**, from
 DescribeInstanceAttribute; Terraform's gzip stays gzip, cloud-init reads it), a metadata
-service of its own (``harness/imds.py``) on a loopback port, and the systemd drop-in
+service of its own (``harness/instances/imds.py``) on a loopback port, and the systemd drop-in
 ``/etc/systemd/system.conf.d/50-filestore-emulator.conf`` whose ``DefaultEnvironment=``
 gives every unit ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` (that port: 169.254.169.254 is
 never used on our machines) and ``AWS_ENDPOINT_URL`` (the emulator). That drop-in is the
@@ -32,10 +32,10 @@ Names resolve as in the VPC: every RDS endpoint address the API knows maps to
 ``rds_address`` (the MariaDB stand-in on the host's loopback) in the instance's
 /etc/hosts, plus any ``extra_hosts``.
 
-It runs as a thread of the moto server process (``python -m harness.moto_server
+It runs as a thread of the moto server process (``python -m harness.emulator.server
 --instances IMAGE``), so it starts and stops with the emulator. On stop every container,
 mount and disk it made is removed; were the process killed, the containers halt on their
-own (parent-death signal) and :func:`harness.instances.sweep` removes the rest.
+own (parent-death signal) and :func:`harness.instances.instance.sweep` removes the rest.
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
-from harness import nspawn
-from harness.imds import (
+from harness.emulator.errorlog import query_form
+from harness.instances import nspawn
+from harness.instances.imds import (
     Lazy,
     MetadataService,
     RoleCredentials,
@@ -60,8 +61,7 @@ from harness.imds import (
     identity_document,
     metadata_tree,
 )
-from harness.instances import BOOT_ERROR, BootFiles, Instance
-from harness.moto_errorlog import query_form
+from harness.instances.instance import BOOT_ERROR, BootFiles, Instance
 
 ACTIVE = {"pending", "running"}
 STOPPED = {"stopping", "stopped"}
@@ -118,7 +118,9 @@ class DataPlane:
     def start(self) -> DataPlane:
         nspawn.require("systemd-nspawn", "nsenter", "setpriv")
         if not (self.image / "etc/os-release").exists():
-            raise RuntimeError(f"no instance image at {self.image} (python -m harness.image build)")
+            raise RuntimeError(
+                f"no instance image at {self.image} (python -m harness.instances.image build)"
+            )
         self._thread = threading.Thread(target=self._run, name="dataplane", daemon=True)
         self._thread.start()
         log(f"watching {self.endpoint_url} (image {self.image})")
@@ -360,9 +362,9 @@ def attach_data_plane(app, endpoint_url: str, image: str, extra_hosts: list[str]
 
 
 def server_args(extra_hosts: dict[str, str] | None = None) -> list[str]:
-    """``harness.moto_server`` arguments that start the data plane; the image is built
+    """``harness.emulator.server`` arguments that start the data plane; the image is built
     first (in the caller's process, where a failed build is a clear error) if need be."""
-    from harness import image
+    from harness.instances import image
 
     args = ["--instances", str(image.ensure())]
     for name, address in (extra_hosts or {}).items():

@@ -1,6 +1,6 @@
 """Corrections to moto 5.2.5's own behaviour, applied in the emulator's process.
 
-:mod:`harness.moto_server` applies them before it serves; each is a small wrapper around one
+:mod:`harness.emulator.server` applies them before it serves; each is a small wrapper around one
 moto method, so an upgrade that fixes the original makes the wrapper a no-op, never a
 conflict. Each says where upstream it belongs. All are tested in
 ``tests/unit/harness/test_emulator.py``; the RDS one also by

@@ -20,8 +20,8 @@ The tagging API can return a resource for a while after it is gone (a terminated
 a database being deleted), so the kinds that linger are checked against their describe
 call, and a delete that finds nothing to delete counts as done.
 
-    python -m harness.sweeper --target emulator --endpoint http://127.0.0.1:5000 --older-than 0s
-    python -m harness.sweeper --target aws --older-than 6h [--dry-run]
+    python -m harness.sweeper.sweep --target emulator --endpoint http://127.0.0.1:5000 --older-than 0s
+    python -m harness.sweeper.sweep --target aws --older-than 6h [--dry-run]
 
 The same inventory answers "is anything tagged with this run id left?" for the tests.
 """
@@ -42,7 +42,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.runid import PROJECT_TAG, RUN_ID_TAG, parse_age, run_id_created
-from harness.sweeper_kinds import ARN_KINDS, KINDS, Kind, parse_arn
+from harness.sweeper.kinds import ARN_KINDS, KINDS, Kind, parse_arn
 
 __all__ = [
     "PROJECT_TAG",
@@ -230,7 +230,7 @@ def _no_deleter(kind_name: str):
     def delete(inv: Inventory, ident: str, context: dict) -> None:
         raise RuntimeError(
             f"{kind_name} {ident} carries the suite's tags but the sweeper has no deleter "
-            "for it: add one to harness/sweeper_kinds.py (KINDS)"
+            "for it: add one to harness/sweeper/kinds.py (KINDS)"
         )
 
     return delete

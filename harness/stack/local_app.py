@@ -1,7 +1,7 @@
 """Run the Flask app locally with gunicorn (the app's own tests), and wait until an app
 is healthy (any app: the local one, or an instance's on the emulator or on AWS).
 
-Every lifecycle goes through the instance's app (``harness/deployment.py``); this local
+Every lifecycle goes through the instance's app (``harness/stack/deployment.py``); this local
 runner serves the app's unit tests only.
 """
 

@@ -1,6 +1,6 @@
 """Removing emulated instances that nobody will clean up: containers, mounts and disks.
 
-Each instance's state dir (``harness/instances.py``) records the process that owns it (the
+Each instance's state dir (``harness/instances/instance.py``) records the process that owns it (the
 moto server running the data plane, with its start time so a reused pid does not count)
 and the run id tag of the instance. A data plane removes its own instances when it stops;
 this finds the rest: those of an owner that died (a killed emulator), and on request
@@ -8,7 +8,7 @@ those whose run is gone or older than an age (``make sweep``). It works from any
 and also removes what an interrupted start or image build left: a half-made instance dir,
 a cgroup with no instance.
 
-    python -m harness.instance_sweep [--older-than 6h] [--dry-run]
+    python -m harness.instances.sweep [--older-than 6h] [--dry-run]
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from harness import nspawn
-from harness.instances import STATE_ROOT, Instance, proc_start_time
+from harness.instances import nspawn
+from harness.instances.instance import STATE_ROOT, Instance, proc_start_time
 from harness.runid import parse_age, run_id_created
 
 STAGING = re.compile(r"^\.(?P<id>.+)\.new-(?P<pid>\d+)$")

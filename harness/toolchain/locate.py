@@ -14,8 +14,8 @@ Order of preference:
 
 ``FILESTORE_TOOLCHAIN=build`` always uses the built toolchain; ``=path`` always the CLI on PATH.
 
-    python -m harness.toolchain          # ensure, then print the CLI version and providers
-    python -m harness.toolchain --env    # print shell exports (TF_CLI_CONFIG_FILE, PATH)
+    python -m harness.toolchain.locate          # ensure, then print the CLI version and providers
+    python -m harness.toolchain.locate --env    # print shell exports (TF_CLI_CONFIG_FILE, PATH)
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.proc import run_bounded
-from harness.toolchain_build import MIRROR_HOSTS, Builder, load_pins
+from harness.toolchain.build import MIRROR_HOSTS, Builder, load_pins
 
 __all__ = ["MIRROR_HOSTS", "Builder", "Toolchain", "get_toolchain", "load_pins", "tool_binary"]
 

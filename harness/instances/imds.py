@@ -4,7 +4,7 @@ On EC2 the metadata service answers at 169.254.169.254 inside the instance. Here
 address is never bound, routed or called: instances share the host's network, so each
 instance gets its own service on a free 127.0.0.1 port, and the SDK inside the instance is
 pointed at it with the standard ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` (see
-``harness/dataplane.py``, which supplies it the way a hypervisor supplies IMDS).
+``harness/instances/dataplane.py``, which supplies it the way a hypervisor supplies IMDS).
 
 What it serves is what an SDK, cloud tooling or a user_data script asks for: the session
 token (``PUT /latest/api/token``; tokens are always required: IMDSv1 answers 401), the

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
-    from harness.sweeper import Inventory
+    from harness.sweeper.sweep import Inventory
 
 Deleter = Callable[["Inventory", str, dict], None]
 Live = Callable[["Inventory", list[str]], set[str]]

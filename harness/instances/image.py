@@ -22,9 +22,9 @@ and pip inside an instance reach Debian and PyPI the way the host does. An AMI t
 the public CAs. Networking is left entirely to the host (instances share its network
 namespace): cloud-init's network configuration and systemd-networkd are off.
 
-    python -m harness.image build      # build (or find) the image, print its path and time
-    python -m harness.image path       # the image path when it is built, else exit 1
-    python -m harness.image prune      # remove images of older recipes no instance uses
+    python -m harness.instances.image build      # build (or find) the image, print its path and time
+    python -m harness.instances.image path       # the image path when it is built, else exit 1
+    python -m harness.instances.image prune      # remove images of older recipes no instance uses
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from harness import nspawn
+from harness.instances import nspawn
 from harness.paths import cache_root
 
 SUITE = "bookworm"

@@ -7,7 +7,7 @@ assembles them with hard links: ``bin/``, a provider ``mirror/`` under both regi
 host names, a CLI configuration with a ``filesystem_mirror`` for it, and plugin folders.
 
 The aws provider is built lean by default: only the services listed in toolchain.toml
-(see :mod:`harness.lean_provider`). ``FILESTORE_PROVIDER_SERVICES=all`` builds all of
+(see :mod:`harness.toolchain.lean_provider`). ``FILESTORE_PROVIDER_SERVICES=all`` builds all of
 them; a comma-separated list builds those instead.
 """
 
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from harness import lean_provider
 from harness.paths import REPO_ROOT, cache_root
+from harness.toolchain import lean_provider
 
 PINS_FILE = REPO_ROOT / "toolchain.toml"
 MIRROR_HOSTS = ("registry.opentofu.org", "registry.terraform.io")
@@ -209,7 +209,7 @@ class Builder:
     def _write_cli_config(self) -> None:
         includes = ", ".join(f'"{host}/*/*"' for host in MIRROR_HOSTS)
         self.cli_config.write_text(
-            "# Written by harness/toolchain_build.py: providers come from the offline mirror only.\n"
+            "# Written by harness/toolchain/build.py: providers come from the offline mirror only.\n"
             "provider_installation {\n"
             "  filesystem_mirror {\n"
             f'    path    = "{self.mirror}"\n'
