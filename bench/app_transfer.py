@@ -33,7 +33,8 @@ sys.path.insert(0, str(REPO_ROOT))
 import requests  # noqa: E402
 
 from harness.emulator.launcher import FAKE_CREDENTIALS, MariaDB, MotoServer  # noqa: E402
-from harness.net import free_port, wait_until  # noqa: E402
+from harness.net import free_port  # noqa: E402
+from harness.wait import wait_for  # noqa: E402
 
 MiB = 1024 * 1024
 BUCKET = "filestore-bench"
@@ -216,7 +217,7 @@ def run(size_mb: int, workers: int) -> int:
                     except requests.RequestException:
                         return False
 
-                wait_until(healthy, timeout=60, what="gunicorn")
+                wait_for(healthy, timeout=60, what="gunicorn")
                 pids = children(proc.pid)
                 base_rss = {pid: proc_status(pid, "VmRSS") for pid in pids}
 

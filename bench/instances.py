@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from harness.emulator.launcher import MotoServer  # noqa: E402
 from harness.instances import image  # noqa: E402
 from harness.instances.instance import Instance, wait_ready, web_user_data  # noqa: E402
-from harness.net import free_port, port_open, wait_until  # noqa: E402
+from harness.net import free_port, port_open  # noqa: E402
+from harness.wait import wait_for  # noqa: E402
 
 
 def image_times(cold: bool) -> tuple[float, str, float]:
@@ -48,7 +49,7 @@ def one_instance(moto: MotoServer) -> dict[str, float]:
     ec2, port = moto.client("ec2"), free_port()
 
     def serving(what: str, since: float) -> float:
-        wait_until(lambda: port_open("127.0.0.1", port), timeout=120, what=what)
+        wait_for(lambda: port_open("127.0.0.1", port), timeout=120, what=what)
         return time.monotonic() - since
 
     t0 = time.monotonic()
@@ -59,23 +60,23 @@ def one_instance(moto: MotoServer) -> dict[str, float]:
         UserData=gzip.compress(web_user_data(port).encode()),
     )["Instances"][0]["InstanceId"]
     inst = Instance(iid)
-    wait_until(inst.exists, timeout=30, what=f"{iid} on disk")
+    wait_for(inst.exists, timeout=30, what=f"{iid} on disk")
     wait_ready(inst, timeout=180, unit="web.service")
     row = {"user_data done": time.monotonic() - t0, "serving": serving("web", t0)}
     time.sleep(2)  # let the boot settle before measuring
     row["memory MiB"] = inst.memory_bytes() / 2**20
     t0 = time.monotonic()
     ec2.reboot_instances(InstanceIds=[iid])
-    wait_until(lambda: not port_open("127.0.0.1", port), timeout=60, what="web down")
+    wait_for(lambda: not port_open("127.0.0.1", port), timeout=60, what="web down")
     row["reboot"] = serving("web after reboot", t0)
     t0 = time.monotonic()
     ec2.stop_instances(InstanceIds=[iid])
-    wait_until(lambda: not inst.mounted(), timeout=60, what="the stop")
+    wait_for(lambda: not inst.mounted(), timeout=60, what="the stop")
     ec2.start_instances(InstanceIds=[iid])
     row["stop+start"] = serving("web after start", t0)
     t0 = time.monotonic()
     ec2.terminate_instances(InstanceIds=[iid])
-    wait_until(lambda: not inst.exists(), timeout=60, what="the terminate")
+    wait_for(lambda: not inst.exists(), timeout=60, what="the terminate")
     row["terminate"] = time.monotonic() - t0
     return row
 

@@ -1,10 +1,8 @@
-"""Small network helpers: free loopback ports and waiting for a TCP/HTTP service."""
+"""Small network helpers: free loopback ports, is a TCP port open (waiting: :mod:`harness.wait`)."""
 
 from __future__ import annotations
 
 import socket
-import time
-from collections.abc import Callable
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -19,29 +17,3 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
-
-
-def wait_until(
-    predicate: Callable[[], bool],
-    *,
-    timeout: float,
-    interval: float = 0.1,
-    what: str = "condition",
-    alive: Callable[[], str | None] | None = None,
-) -> None:
-    """Poll ``predicate`` until it is true; bounded by ``timeout`` seconds.
-
-    ``alive`` may return an error string when the thing being waited for has died,
-    which stops the wait early with that message.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        if predicate():
-            return
-        if alive is not None:
-            err = alive()
-            if err:
-                raise RuntimeError(f"{what}: {err}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)

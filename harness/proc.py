@@ -16,6 +16,8 @@ import signal
 import subprocess
 from pathlib import Path
 
+from harness.wait import Deadline, wait_for
+
 
 class StageTimeout(RuntimeError):
     """A command passed its time bound and was stopped."""
@@ -45,17 +47,22 @@ def stop_process(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
 
 def kill_group(pid: int | str | None, grace: float = 5.0) -> None:
     """Stop a process group we only know by its leader's pid (e.g. from a state file)."""
-    import time
-
     if not pid:
         return
+
+    def gone() -> bool:
+        try:
+            os.killpg(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        return False
+
     with contextlib.suppress(ProcessLookupError, ValueError, PermissionError):
         os.killpg(int(pid), signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            os.killpg(int(pid), 0)
-            time.sleep(0.1)
-        os.killpg(int(pid), signal.SIGKILL)
+        try:
+            wait_for(gone, timeout=grace, what=f"process group {pid}")
+        except TimeoutError:
+            os.killpg(int(pid), signal.SIGKILL)
 
 
 def tail(path: Path | None, n: int = 20) -> str:
@@ -107,20 +114,18 @@ def _interrupt(proc: subprocess.Popen, grace: float) -> tuple[str, str]:
     were writing to the state. The wait goes on, bounded by ``grace``; an impatient user
     is told why, and the command is never left running behind us.
     """
-    import time
-
     with contextlib.suppress(ProcessLookupError):
         proc.send_signal(signal.SIGINT)
-    deadline = time.monotonic() + grace
+    deadline = Deadline(grace)
     while True:
         try:
-            return proc.communicate(timeout=max(0.0, deadline - time.monotonic()))
+            return proc.communicate(timeout=deadline.left())
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             return proc.communicate()
         except KeyboardInterrupt:
-            left = max(0.0, deadline - time.monotonic())
+            left = deadline.left()
             print(
                 f"`{' '.join(map(str, proc.args[:2]))}` is stopping and writing its state; "
                 f"waiting up to {left:.0f}s more (a second interrupt is not passed on)",

@@ -28,9 +28,10 @@ from pathlib import Path
 import requests
 from filelock import FileLock
 
-from harness.net import free_port, port_open, wait_until
+from harness.net import free_port, port_open
 from harness.paths import REPO_ROOT, cache_root
 from harness.proc import stop_process, tail
+from harness.wait import wait_for
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -72,7 +73,7 @@ class MotoServer:
     # lifecycle -------------------------------------------------------------
     def start(self) -> MotoServer:
         if self.external:
-            wait_until(self.healthy, timeout=10, what=f"moto server at {self.url}")
+            wait_for(self.healthy, timeout=10, what=f"moto server at {self.url}")
             return self
         self.url = f"http://{self.host}:{self.port}"
         if self.log_path is None:
@@ -103,7 +104,7 @@ class MotoServer:
             start_new_session=True,
         )
         log.close()
-        wait_until(
+        wait_for(
             self.healthy,
             timeout=30,
             what=f"moto server on port {self.port}",
@@ -297,7 +298,7 @@ class MariaDB:
         self._proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
-        wait_until(
+        wait_for(
             lambda: port_open(self.host, self.port) and self.socket.exists(),
             timeout=60,
             interval=0.05,

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.instances import nspawn
+from harness.wait import wait_for
 
 STATE_ROOT = Path(os.environ.get("FILESTORE_INSTANCES_DIR") or "/var/tmp/filestore-instances")
 SEED_DIR = "var/lib/cloud/seed/nocloud"
@@ -157,12 +158,17 @@ class Instance:
         _check(["mount", "-t", "overlay", "overlay", "-o", opts, str(self.merged)], "mount")
 
     def unmount(self) -> None:
-        for attempt in range(50):
-            if not self.mounted():
-                return
-            lazy = ["-l"] if attempt == 49 else []
-            subprocess.run(["umount", *lazy, str(self.merged)], capture_output=True)
-            time.sleep(0.1)
+        """umount, retried for 5 s while the container's last processes let go; then lazily."""
+
+        def unmounted() -> bool:
+            if self.mounted():
+                subprocess.run(["umount", str(self.merged)], capture_output=True)
+            return not self.mounted()
+
+        try:
+            wait_for(unmounted, timeout=5.0, what=f"{self.id}: unmount {self.merged}")
+        except TimeoutError:
+            subprocess.run(["umount", "-l", str(self.merged)], capture_output=True)
 
     def write_boot_files(self, boot: BootFiles) -> None:
         """The NoCloud seed (instance id, the API's user data as is), the endpoints drop-in,
@@ -375,20 +381,25 @@ def wait_ready(instance: Instance, timeout: float = 180.0, unit: str | None = No
     """Wait (bounded) until cloud-init has finished this boot; its result, or a clear error
     with the tail of cloud-init-output.log (and ``unit``'s journal) when user_data failed,
     the container died, or time ran out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def finished() -> dict | None:
         result = instance.cloud_init_result()
-        if result is not None:
-            if result.get("errors"):
-                raise InstanceError(
-                    f"{instance.id}: cloud-init finished with errors {result['errors']}\n"
-                    + instance.diagnostics(unit)
-                )
-            return result
-        if error := instance.read_boot_error():
+        if result is not None and result.get("errors"):
+            raise InstanceError(
+                f"{instance.id}: cloud-init finished with errors {result['errors']}\n"
+                + instance.diagnostics(unit)
+            )
+        if result is None and (error := instance.read_boot_error()):
             raise InstanceError(f"{instance.id}: {error}\n{instance.diagnostics(unit)}")
-        time.sleep(0.5)
-    raise TimeoutError(
-        f"{instance.id}: cloud-init did not finish within {timeout:.0f}s\n"
-        + instance.diagnostics(unit)
-    )
+        return result
+
+    try:
+        # a finished boot with no errors reads as {} at worst: wrap it so it counts as done
+        return wait_for(
+            lambda: (r := finished()) is not None and [r], timeout=timeout, interval=0.5
+        )[0]
+    except TimeoutError:
+        raise TimeoutError(
+            f"{instance.id}: cloud-init did not finish within {timeout:.0f}s\n"
+            + instance.diagnostics(unit)
+        ) from None

@@ -23,10 +23,11 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 from filelock import FileLock
+
+from harness.wait import wait_for
 
 NSPAWN_RUNTIME = Path("/run/systemd/nspawn")
 CGROUP_FS = Path("/sys/fs/cgroup")
@@ -119,8 +120,10 @@ class Cgroup:
 
     def kill(self, timeout: float = 15.0) -> None:
         """Kill every process in the group and wait until it is empty."""
-        deadline = time.monotonic() + timeout
-        while pids := self.pids():
+
+        def empty() -> bool:
+            if not (pids := self.pids()):
+                return True
             kill_file = self.unified / "cgroup.kill"
             if kill_file.exists():
                 with contextlib.suppress(OSError):
@@ -129,9 +132,14 @@ class Cgroup:
                 for pid in pids:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"cgroup {self.name}: processes survive SIGKILL: {pids}")
-            time.sleep(0.1)
+            return False
+
+        try:
+            wait_for(empty, timeout=timeout, what=f"cgroup {self.name} to empty")
+        except TimeoutError:
+            raise RuntimeError(
+                f"cgroup {self.name}: processes survive SIGKILL: {self.pids()}"
+            ) from None
 
     def remove(self) -> None:
         """Kill what is left, then remove the group and the subgroups nspawn made."""

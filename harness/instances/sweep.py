@@ -14,11 +14,11 @@ a cgroup with no instance.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
 import sys
-import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ from pathlib import Path
 from harness.instances import nspawn
 from harness.instances.instance import STATE_ROOT, Instance, proc_start_time
 from harness.runid import parse_age, run_id_created
+from harness.wait import wait_for
 
 STAGING = re.compile(r"^\.(?P<id>.+)\.new-(?P<pid>\d+)$")
 IMAGE_BUILD = re.compile(r"^image-build-(?P<pid>\d+)$")
@@ -51,10 +52,9 @@ def of_run(run_id: str, root: Path | None = None) -> list[Instance]:
 def wait_removed(run_id: str, timeout: float = 120.0, root: Path | None = None) -> list[Instance]:
     """Wait (bounded) until the data plane has removed the instances of ``run_id`` (it does
     within seconds of their termination); returns those still there at the end."""
-    deadline = time.monotonic() + timeout
-    while (left := of_run(run_id, root)) and time.monotonic() < deadline:
-        time.sleep(1.0)
-    return left
+    with contextlib.suppress(TimeoutError):
+        wait_for(lambda: not of_run(run_id, root), timeout=timeout, interval=1.0)
+    return of_run(run_id, root)
 
 
 def _expired(state: dict, older_than: timedelta) -> bool:

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import requests
 from harness.net import free_port
 from harness.paths import REPO_ROOT
 from harness.proc import stop_process, tail
+from harness.wait import wait_for
 
 
 def wait_healthy(
@@ -37,24 +37,31 @@ def wait_healthy(
     Returns the health document. Raises TimeoutError with the last answer seen.
     Used on AWS (the instance boots and runs user_data first) and locally.
     """
-    deadline = time.monotonic() + timeout
     last = "no answer yet"
     attempt = 0
-    while True:
+
+    def healthy() -> dict | None:
+        nonlocal last, attempt
         attempt += 1
         try:
             resp = requests.get(f"{url.rstrip('/')}/healthz", timeout=request_timeout)
             if resp.status_code == 200:
-                return resp.json()
+                return resp.json() or {"status": "ok"}
             last = f"HTTP {resp.status_code}: {resp.text[:200]}"
         except requests.RequestException as exc:
             last = f"{type(exc).__name__}: {exc}"
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"{url} not healthy after {timeout:.0f}s ({attempt} tries): {last}")
         if attempt == 1 or attempt % 5 == 0:
-            log(f"[app] waiting for {url}/healthz: {last}")
-        time.sleep(min(interval * (1.5 ** min(attempt - 1, 6)), max_interval, max(remaining, 0.05)))
+            log(f"waiting for {url}/healthz: {last}")
+        return None
+
+    try:
+        return wait_for(
+            healthy, timeout=timeout, interval=interval, backoff=1.5, max_interval=max_interval
+        )
+    except TimeoutError:
+        raise TimeoutError(
+            f"{url} not healthy after {timeout:.0f}s ({attempt} tries): {last}"
+        ) from None
 
 
 @dataclass

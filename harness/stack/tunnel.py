@@ -12,12 +12,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.net import free_port, port_open, wait_until
+from harness.net import free_port, port_open
 from harness.proc import stop_process, tail
+from harness.wait import wait_for
 
 
 def generate_keypair(directory: Path, name: str = "id_ed25519") -> tuple[Path, str]:
@@ -77,9 +77,10 @@ class SSHTunnel:
 
     def start(self) -> SSHTunnel:
         """Start ssh; retried (bounded) while the server is not accepting yet."""
-        deadline = time.monotonic() + self.connect_timeout
-        attempt = 0
-        while True:
+        attempt, last = 0, ""
+
+        def connected() -> bool:
+            nonlocal attempt, last
             attempt += 1
             self._log = Path(tempfile.mkstemp(prefix="ssh-tunnel-", suffix=".log")[1])
             with open(self._log, "ab") as log:
@@ -87,18 +88,25 @@ class SSHTunnel:
                     self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
                 )
             try:
-                wait_until(
+                wait_for(
                     lambda: port_open("127.0.0.1", self.local_port),
                     timeout=20,
                     what=f"tunnel 127.0.0.1:{self.local_port}",
                     alive=self._died,
                 )
-                return self
+                return True
             except (RuntimeError, TimeoutError) as exc:
                 self.stop()
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"SSH tunnel failed after {attempt} tries: {exc}") from exc
-                time.sleep(min(5 * attempt, 20))
+                last = str(exc)
+                return False
+
+        try:
+            wait_for(
+                connected, timeout=self.connect_timeout, interval=5, backoff=2, max_interval=20
+            )
+        except TimeoutError:
+            raise RuntimeError(f"SSH tunnel failed after {attempt} tries: {last}") from None
+        return self
 
     def _died(self) -> str | None:
         if self._proc is not None and self._proc.poll() is not None:
@@ -171,7 +179,7 @@ class LocalSSHD:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_until(
+        wait_for(
             lambda: port_open("127.0.0.1", self.port),
             timeout=15,
             what=f"sshd on port {self.port}",

@@ -17,15 +17,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from botocore.exceptions import ClientError
 
-if TYPE_CHECKING:
-    from harness.sweeper.sweep import Inventory
 
-Deleter = Callable[["Inventory", str, dict], None]
-Live = Callable[["Inventory", list[str]], set[str]]
+class Clients(Protocol):
+    """What a deleter needs of the sweep: a client per service (``Inventory`` is one)."""
+
+    def client(self, name: str): ...
+
+
+Deleter = Callable[[Clients, str, dict], None]
+Live = Callable[[Clients, list[str]], set[str]]
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def parse_arn(arn: str) -> tuple[str, str]:
 # ------------------------------------------------------------------------- EC2
 
 
-def _live_instances(inv: Inventory, ids: list[str]) -> set[str]:
+def _live_instances(inv: Clients, ids: list[str]) -> set[str]:
     pages = inv.client("ec2").get_paginator("describe_instances")
     return {
         inst["InstanceId"]
@@ -82,7 +86,7 @@ def _live_instances(inv: Inventory, ids: list[str]) -> set[str]:
     }
 
 
-def _live_volumes(inv: Inventory, ids: list[str]) -> set[str]:
+def _live_volumes(inv: Clients, ids: list[str]) -> set[str]:
     """Volumes that are not an instance's disk: an attached volume that is deleted on
     termination goes with its instance (deleting it first fails with VolumeInUse). A filter,
     not VolumeIds: one volume already gone (the tag index lags) must not fail the batch."""
@@ -98,7 +102,7 @@ def _live_volumes(inv: Inventory, ids: list[str]) -> set[str]:
     }
 
 
-def _delete_instance(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_instance(inv: Clients, ident: str, context: dict) -> None:
     ec2 = inv.client("ec2")
     ec2.terminate_instances(InstanceIds=[ident])
     ec2.get_waiter("instance_terminated").wait(
@@ -106,16 +110,16 @@ def _delete_instance(inv: Inventory, ident: str, context: dict) -> None:
     )
 
 
-def _security_groups(inv: Inventory, ids: list[str]) -> list[dict]:
+def _security_groups(inv: Clients, ids: list[str]) -> list[dict]:
     filters = [{"Name": "group-id", "Values": ids}]
     return inv.client("ec2").describe_security_groups(Filters=filters)["SecurityGroups"]
 
 
-def _live_security_groups(inv: Inventory, ids: list[str]) -> set[str]:
+def _live_security_groups(inv: Clients, ids: list[str]) -> set[str]:
     return {sg["GroupId"] for sg in _security_groups(inv, ids) if sg["GroupName"] != "default"}
 
 
-def _delete_security_group(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_security_group(inv: Clients, ident: str, context: dict) -> None:
     ec2 = inv.client("ec2")
     if not context.get("revoked"):
         # groups of one stack reference each other: every rule goes before any group does
@@ -132,7 +136,7 @@ def _delete_security_group(inv: Inventory, ident: str, context: dict) -> None:
     ec2.delete_security_group(GroupId=ident)
 
 
-def _live_route_tables(inv: Inventory, ids: list[str]) -> set[str]:
+def _live_route_tables(inv: Clients, ids: list[str]) -> set[str]:
     filters = [{"Name": "route-table-id", "Values": ids}]
     tables = inv.client("ec2").describe_route_tables(Filters=filters)["RouteTables"]
     return {
@@ -142,7 +146,7 @@ def _live_route_tables(inv: Inventory, ids: list[str]) -> set[str]:
     }
 
 
-def _delete_route_table(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_route_table(inv: Clients, ident: str, context: dict) -> None:
     ec2 = inv.client("ec2")
     for rt in ec2.describe_route_tables(RouteTableIds=[ident])["RouteTables"]:
         for assoc in rt.get("Associations", []):
@@ -151,7 +155,7 @@ def _delete_route_table(inv: Inventory, ident: str, context: dict) -> None:
     ec2.delete_route_table(RouteTableId=ident)
 
 
-def _delete_internet_gateway(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_internet_gateway(inv: Clients, ident: str, context: dict) -> None:
     ec2 = inv.client("ec2")
     for igw in ec2.describe_internet_gateways(InternetGatewayIds=[ident])["InternetGateways"]:
         for att in igw.get("Attachments", []):
@@ -159,7 +163,7 @@ def _delete_internet_gateway(inv: Inventory, ident: str, context: dict) -> None:
     ec2.delete_internet_gateway(InternetGatewayId=ident)
 
 
-def _delete_key_pair(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_key_pair(inv: Clients, ident: str, context: dict) -> None:
     """By name: the tagging API names a key pair by its id, moto deletes by name only."""
     ec2 = inv.client("ec2")
     for kp in ec2.describe_key_pairs().get("KeyPairs", []):
@@ -170,7 +174,7 @@ def _delete_key_pair(inv: Inventory, ident: str, context: dict) -> None:
 def _ec2(method: str, param: str, as_list: bool = False) -> Deleter:
     """A deleter that is one EC2 call with the ident as its only argument."""
 
-    def delete(inv: Inventory, ident: str, context: dict) -> None:
+    def delete(inv: Clients, ident: str, context: dict) -> None:
         getattr(inv.client("ec2"), method)(**{param: [ident] if as_list else ident})
 
     return delete
@@ -179,7 +183,7 @@ def _ec2(method: str, param: str, as_list: bool = False) -> Deleter:
 # ------------------------------------------------------------------------- RDS
 
 
-def _live_db_instances(inv: Inventory, ids: list[str]) -> set[str]:
+def _live_db_instances(inv: Clients, ids: list[str]) -> set[str]:
     pages = inv.client("rds").get_paginator("describe_db_instances")
     return {
         db["DBInstanceIdentifier"]
@@ -189,7 +193,7 @@ def _live_db_instances(inv: Inventory, ids: list[str]) -> set[str]:
     }
 
 
-def _delete_db_instance(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_db_instance(inv: Clients, ident: str, context: dict) -> None:
     rds = inv.client("rds")
     with contextlib.suppress(ClientError):  # already off, or busy: the delete says which
         rds.modify_db_instance(
@@ -203,7 +207,7 @@ def _delete_db_instance(inv: Inventory, ident: str, context: dict) -> None:
     )
 
 
-def _live_manual_snapshots(inv: Inventory, ids: list[str]) -> set[str]:
+def _live_manual_snapshots(inv: Clients, ids: list[str]) -> set[str]:
     """Manual DB snapshots only: an automated one (``rds:<instance>-<date>``) goes with its
     instance or its retention, and RDS refuses to delete it."""
     pages = inv.client("rds").get_paginator("describe_db_snapshots")
@@ -215,18 +219,18 @@ def _live_manual_snapshots(inv: Inventory, ids: list[str]) -> set[str]:
     }
 
 
-def _delete_db_snapshot(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_db_snapshot(inv: Clients, ident: str, context: dict) -> None:
     inv.client("rds").delete_db_snapshot(DBSnapshotIdentifier=ident)
 
 
-def _delete_db_subnet_group(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_db_subnet_group(inv: Clients, ident: str, context: dict) -> None:
     inv.client("rds").delete_db_subnet_group(DBSubnetGroupName=ident)
 
 
 # ------------------------------------------------------------ S3, SSM, logs, alarms
 
 
-def _delete_bucket(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_bucket(inv: Clients, ident: str, context: dict) -> None:
     s3 = inv.client("s3")
     # boto3 asks for encoding-type=url and decodes the keys itself
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=ident):
@@ -239,7 +243,7 @@ def _delete_bucket(inv: Inventory, ident: str, context: dict) -> None:
     s3.delete_bucket(Bucket=ident)
 
 
-def _delete_parameter(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_parameter(inv: Clients, ident: str, context: dict) -> None:
     ssm = inv.client("ssm")
     try:
         ssm.delete_parameter(Name=ident)
@@ -249,18 +253,18 @@ def _delete_parameter(inv: Inventory, ident: str, context: dict) -> None:
         ssm.delete_parameter(Name="/" + ident)
 
 
-def _delete_log_group(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_log_group(inv: Clients, ident: str, context: dict) -> None:
     inv.client("logs").delete_log_group(logGroupName=ident)
 
 
-def _delete_alarm(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_alarm(inv: Clients, ident: str, context: dict) -> None:
     inv.client("cloudwatch").delete_alarms(AlarmNames=[ident])
 
 
 # ------------------------------------------------------------------------- IAM
 
 
-def _delete_instance_profile(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_instance_profile(inv: Clients, ident: str, context: dict) -> None:
     iam = inv.client("iam")
     prof = iam.get_instance_profile(InstanceProfileName=ident)["InstanceProfile"]
     for role in prof.get("Roles", []):
@@ -268,7 +272,7 @@ def _delete_instance_profile(inv: Inventory, ident: str, context: dict) -> None:
     iam.delete_instance_profile(InstanceProfileName=ident)
 
 
-def _delete_role(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_role(inv: Clients, ident: str, context: dict) -> None:
     iam = inv.client("iam")
     for pol in iam.list_role_policies(RoleName=ident)["PolicyNames"]:
         iam.delete_role_policy(RoleName=ident, PolicyName=pol)
@@ -281,7 +285,7 @@ def _delete_role(inv: Inventory, ident: str, context: dict) -> None:
     iam.delete_role(RoleName=ident)
 
 
-def _delete_policy(inv: Inventory, ident: str, context: dict) -> None:
+def _delete_policy(inv: Clients, ident: str, context: dict) -> None:
     iam = inv.client("iam")
     for ent in iam.list_entities_for_policy(PolicyArn=ident)["PolicyRoles"]:
         iam.detach_role_policy(RoleName=ent["RoleName"], PolicyArn=ident)

@@ -103,9 +103,9 @@ def test_the_app_uses_the_instance_role(deployment, instance):
 def test_a_reboot_brings_the_app_back_without_running_user_data_again(deployment, instance):
     before = instance.leader()
     deployment.client("ec2").reboot_instances(InstanceIds=[deployment.outputs["instance_id"]])
-    from harness.net import wait_until
+    from harness.wait import wait_for
 
-    wait_until(lambda: instance.leader() not in (None, before), timeout=120, what="the reboot")
+    wait_for(lambda: instance.leader() not in (None, before), timeout=120, what="the reboot")
     deployment.wait_app(timeout=300)
     assert requests.get(f"{deployment.app_url}/healthz", timeout=30).json()["status"] == "ok"
     test_the_bootstrap_ran_once_and_was_not_degraded(instance)

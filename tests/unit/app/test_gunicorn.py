@@ -12,7 +12,7 @@ import pytest
 import requests
 from apphelpers import rows
 
-from harness.net import wait_until
+from harness.wait import wait_for
 
 pytestmark = pytest.mark.mariadb
 
@@ -156,7 +156,7 @@ def test_json_access_log_on_stdout(live_server):
         return [e for e in live_server.log_lines() if e.get("request_id") == rid]
 
     # the line is written when the response has been sent, so it may trail the reply
-    wait_until(lambda: bool(logged()), timeout=10, what="the request's log line")
+    wait_for(lambda: bool(logged()), timeout=10, what="the request's log line")
     lines = logged()
     assert len(lines) == 1
     entry = lines[0]

@@ -53,7 +53,8 @@ def test_the_probe_tells_moto_from_another_server(tmp_path):
     import subprocess
     import sys
 
-    from harness.net import free_port, port_open, wait_until
+    from harness.net import free_port, port_open
+    from harness.wait import wait_for
 
     port = free_port("127.0.0.1")
     (tmp_path / "moto-api").mkdir()
@@ -66,7 +67,7 @@ def test_the_probe_tells_moto_from_another_server(tmp_path):
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: port_open("127.0.0.1", port), timeout=10, what="http.server")
+        wait_for(lambda: port_open("127.0.0.1", port), timeout=10, what="http.server")
         assert not MotoServer(url=url).healthy()
         assert not MotoServer(url=f"http://127.0.0.1:{free_port('127.0.0.1')}").healthy()
     finally:

@@ -21,7 +21,8 @@ from harness.emulator.launcher import MotoServer
 from harness.instances.dataplane import Ec2ActionHook
 from harness.instances.instance import Instance, InstanceError, wait_ready, web_user_data
 from harness.instances.sweep import sweep
-from harness.net import free_port, port_open, wait_until
+from harness.net import free_port, port_open
+from harness.wait import wait_for
 
 pytestmark = pytest.mark.xdist_group("instances")
 AMI = "ami-12c6146b"
@@ -65,7 +66,7 @@ def _run(moto: MotoServer, user_data: str, **kwargs) -> Instance:
         **kwargs,
     )["Instances"][0]["InstanceId"]
     inst = Instance(iid)
-    wait_until(lambda: inst.leader() is not None, timeout=60, what=f"{iid} to boot")
+    wait_for(lambda: inst.leader() is not None, timeout=60, what=f"{iid} to boot")
     return inst
 
 
@@ -159,17 +160,17 @@ def test_reboot_stop_start_keep_the_disk_and_never_rerun_user_data(web, moto):
     assert _lines(inst, "/var/lib/boots") == 1
 
     ec2.reboot_instances(InstanceIds=[inst.id])
-    wait_until(lambda: _lines(inst, "/var/lib/boots") == 2, timeout=90, what="the reboot")
-    wait_until(lambda: port_open("127.0.0.1", port), timeout=30, what="web after reboot")
+    wait_for(lambda: _lines(inst, "/var/lib/boots") == 2, timeout=90, what="the reboot")
+    wait_for(lambda: port_open("127.0.0.1", port), timeout=30, what="web after reboot")
 
     ec2.stop_instances(InstanceIds=[inst.id])
-    wait_until(lambda: not inst.mounted() and not inst.running(), timeout=60, what="the stop")
+    wait_for(lambda: not inst.mounted() and not inst.running(), timeout=60, what="the stop")
     assert not port_open("127.0.0.1", port)
     assert (inst.upper / "var/lib/boots").exists()  # the disk stays
 
     ec2.start_instances(InstanceIds=[inst.id])
-    wait_until(lambda: _lines(inst, "/var/lib/boots") == 3, timeout=90, what="the start")
-    wait_until(lambda: port_open("127.0.0.1", port), timeout=30, what="web after start")
+    wait_for(lambda: _lines(inst, "/var/lib/boots") == 3, timeout=90, what="the start")
+    wait_for(lambda: port_open("127.0.0.1", port), timeout=30, what="web after start")
     assert _lines(inst, "/var/lib/user-data-runs") == 1
 
 
@@ -177,7 +178,7 @@ def test_terminate_removes_container_mount_and_disk(moto):
     inst = _run(moto, "#!/bin/bash\necho short-lived\n")
     wait_ready(inst, timeout=120)
     moto.client("ec2").terminate_instances(InstanceIds=[inst.id])
-    wait_until(lambda: _gone(inst), timeout=60, what="the container and disk to go")
+    wait_for(lambda: _gone(inst), timeout=60, what="the container and disk to go")
 
 
 def test_failing_user_data_shows_the_tail_of_its_output(moto):
@@ -202,7 +203,7 @@ def test_an_instance_that_powers_off_is_stopped_in_the_api(moto):
         desc = ec2.describe_instances(InstanceIds=[inst.id])["Reservations"][0]["Instances"][0]
         return desc["State"]["Name"]
 
-    wait_until(lambda: state() == "stopped", timeout=90, what="the API to show the stop")
+    wait_for(lambda: state() == "stopped", timeout=90, what="the API to show the stop")
     assert "exited with status 0" in inst.read_boot_error()
 
 
@@ -217,7 +218,7 @@ def test_nothing_outlives_the_emulator(sig):
         os.kill(pid, sig)
         moto._proc.wait(timeout=90)
         if sig == signal.SIGKILL:
-            wait_until(lambda: not inst.running(), timeout=60, what="the orphan to halt")
+            wait_for(lambda: not inst.running(), timeout=60, what="the orphan to halt")
             assert inst.id in sweep()
         assert _gone(inst)
     finally:
