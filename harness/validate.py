@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.log import configure as configure_logging
+from harness.log import logger
 from harness.paths import ENVIRONMENTS_DIR, REPO_ROOT, WORKING_COPY_IGNORE
 from harness.toolchain.locate import get_toolchain
 
@@ -29,12 +31,16 @@ def environments() -> list[str]:
     return sorted(p.name for p in ENVIRONMENTS_DIR.iterdir() if (p / "versions.tf").exists())
 
 
+log = logger("validate")
+
+
 def main(argv: list[str] | None = None) -> int:
+    configure_logging()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fmt", action="store_true", help="rewrite formatting instead of checking")
     args = parser.parse_args(argv)
     tc = get_toolchain()
-    print(f"[validate] {tc.version_line()}")
+    log.info(f"{tc.version_line()}")
     failed = False
 
     for d in HCL_DIRS:
@@ -44,11 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         proc = tc.run(*fmt_args, cwd=REPO_ROOT, check=False)
         if proc.returncode != 0:
             failed = True
-            print(
-                f"[validate] fmt: {d} is not formatted (run `make fmt`):\n{proc.stdout}{proc.stderr}"
-            )
+            log.info(f"fmt: {d} is not formatted (run `make fmt`):\n{proc.stdout}{proc.stderr}")
         else:
-            print(f"[validate] fmt {d}: ok")
+            log.info(f"fmt {d}: ok")
     if args.fmt:
         return 0
 
@@ -70,9 +74,9 @@ def _init_and_validate(tc, env: str, cwd: Path) -> bool:
     ):
         proc = tc.run(*step, cwd=cwd, check=False)
         if proc.returncode != 0:
-            print(f"[validate] {env}: `{' '.join(step)}` failed:\n{proc.stdout}{proc.stderr}")
+            log.info(f"{env}: `{' '.join(step)}` failed:\n{proc.stdout}{proc.stderr}")
             return False
-    print(f"[validate] {env}: ok ({time.monotonic() - t0:.1f}s)")
+    log.info(f"{env}: ok ({time.monotonic() - t0:.1f}s)")
     return True
 
 

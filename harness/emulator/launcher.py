@@ -14,14 +14,12 @@ instead of starting one (see :func:`moto_from_env`).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -377,18 +375,3 @@ class MariaDB:
 
     def __exit__(self, *exc) -> None:
         self.destroy()
-
-
-def timed(label: str):
-    """Context manager printing ``label`` and the seconds it took (progress lines)."""
-
-    @contextlib.contextmanager
-    def _cm():
-        t0 = time.monotonic()
-        print(f"[harness] {label} ...", flush=True)
-        try:
-            yield
-        finally:
-            print(f"[harness] {label} done in {time.monotonic() - t0:.1f}s", flush=True)
-
-    return _cm()

@@ -40,6 +40,7 @@ from botocore.serialize import create_serializer
 
 from harness.emulator.corrections import apply_patches
 from harness.emulator.errorlog import ErrorLog
+from harness.log import configure as configure_logging
 
 # ------------------------------------------------------------- CBOR translation
 
@@ -249,6 +250,7 @@ class CborToJson:
 
 
 def main(argv: list[str] | None = None) -> None:
+    configure_logging()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)

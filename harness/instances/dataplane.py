@@ -41,7 +41,6 @@ own (parent-death signal) and :func:`harness.instances.instance.sweep` removes t
 from __future__ import annotations
 
 import base64
-import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -62,14 +61,14 @@ from harness.instances.imds import (
     metadata_tree,
 )
 from harness.instances.instance import BOOT_ERROR, BootFiles, Instance
+from harness.log import logger
 
 ACTIVE = {"pending", "running"}
 STOPPED = {"stopping", "stopped"}
 REBOOTED = 133  # systemd-nspawn's exit status when the container rebooted
 
 
-def log(msg: str) -> None:
-    print(f"[dataplane] {msg}", file=sys.stderr, flush=True)
+log = logger("dataplane")
 
 
 @dataclass
@@ -123,7 +122,7 @@ class DataPlane:
             )
         self._thread = threading.Thread(target=self._run, name="dataplane", daemon=True)
         self._thread.start()
-        log(f"watching {self.endpoint_url} (image {self.image})")
+        log.info(f"watching {self.endpoint_url} (image {self.image})")
         return self
 
     def stop(self) -> None:
@@ -148,7 +147,7 @@ class DataPlane:
                     self._last_error = ""
                 except Exception as exc:  # the API not up yet, a transient error: retry
                     if str(exc) != self._last_error:
-                        log(f"reconcile failed: {traceback.format_exc()}")
+                        log.info(f"reconcile failed: {traceback.format_exc()}")
                     self._last_error = str(exc)
                 self._stop.wait(self.interval)
         finally:
@@ -161,7 +160,7 @@ class DataPlane:
         try:
             action(iid, *args, **kwargs)
         except Exception:
-            log(f"{iid}: {action.__name__} failed: {traceback.format_exc()}")
+            log.info(f"{iid}: {action.__name__} failed: {traceback.format_exc()}")
 
     # --------------------------------------------------------------- reconcile
     def reconcile(self) -> None:
@@ -180,7 +179,7 @@ class DataPlane:
         for iid in reboots:
             managed = self.managed.get(iid)
             if managed and managed.instance.exit_code() is None and managed.instance.leader():
-                log(f"{iid}: reboot")
+                log.info(f"{iid}: reboot")
                 managed.instance.reboot()
 
     def _hosts(self) -> dict[str, str]:
@@ -214,20 +213,20 @@ class DataPlane:
         if managed.abandoned:
             return
         if not inst.exists():
-            log(f"{iid}: its disk was swept; leaving the instance down")
+            log.info(f"{iid}: its disk was swept; leaving the instance down")
             managed.abandoned = True
             self._stop_metadata(managed)
             return
         code = inst.exit_code()
         if state in STOPPED:
             if code is not None or inst.running():
-                log(f"{iid}: stop")
+                log.info(f"{iid}: stop")
                 inst.stop()
                 self._stop_metadata(managed)
         elif code is None and not inst.running():
             self._boot(managed, desc, hosts)
         elif code == REBOOTED:
-            log(f"{iid}: rebooting")
+            log.info(f"{iid}: rebooting")
             inst.start()
         elif code is not None:
             self._fail(managed, f"the container exited with status {code}")
@@ -237,7 +236,7 @@ class DataPlane:
 
     def _boot(self, managed: Managed, desc: dict, hosts: dict[str, str]) -> None:
         inst, iid = managed.instance, desc["InstanceId"]
-        log(f"{iid}: boot")
+        log.info(f"{iid}: boot")
         try:
             inst.mount()
             user_data = self._user_data(iid)
@@ -264,7 +263,7 @@ class DataPlane:
     def _fail(self, managed: Managed, reason: str) -> None:
         """The container is down on its own: keep why, and tell the API (an OS shutdown)."""
         inst = managed.instance
-        log(f"{inst.id}: {reason}")
+        log.info(f"{inst.id}: {reason}")
         inst.stop(timeout=5)
         self._stop_metadata(managed)
         (inst.dir / BOOT_ERROR).write_text(reason + "\n")
@@ -272,7 +271,7 @@ class DataPlane:
 
     def _remove(self, iid: str, *, graceful: bool) -> None:
         managed = self.managed.pop(iid)
-        log(f"{iid}: terminate")
+        log.info(f"{iid}: terminate")
         self._stop_metadata(managed)
         managed.instance.destroy(timeout=10 if graceful else 0)
 

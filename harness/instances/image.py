@@ -43,6 +43,8 @@ from pathlib import Path
 from filelock import FileLock
 
 from harness.instances import nspawn
+from harness.log import configure as configure_logging
+from harness.log import logger
 from harness.paths import cache_root
 
 SUITE = "bookworm"
@@ -110,8 +112,7 @@ HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
 RECIPE_STEPS = 2  # bump when the steps in build() change
 
 
-def log(msg: str) -> None:
-    print(f"[image] {msg}", file=sys.stderr, flush=True)
+log = logger("image")
 
 
 def host_apt_settings() -> str:
@@ -185,7 +186,7 @@ class ImageBuildError(RuntimeError):
 
 
 def _step(what: str, cmd: list[str], log_path: Path, timeout: float) -> None:
-    log(what)
+    log.info(what)
     with open(log_path, "a") as out:
         out.write(f"\n$ {' '.join(cmd)}\n")
         out.flush()
@@ -204,7 +205,7 @@ def _step(what: str, cmd: list[str], log_path: Path, timeout: float) -> None:
 
 
 def _inside(root: Path, script: str, what: str, log_path: Path, timeout: float) -> None:
-    log(what)
+    log.info(what)
     proc = nspawn.run(
         root,
         ["/bin/sh", "-ec", script],
@@ -266,7 +267,7 @@ def build(recipe: Recipe, base: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    log(f"built {base} in {time.monotonic() - t0:.0f}s")
+    log.info(f"built {base} in {time.monotonic() - t0:.0f}s")
 
 
 def _finish(root: Path) -> None:
@@ -296,6 +297,7 @@ def prune(recipe: Recipe | None = None, cache: Path | None = None) -> list[Path]
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_logging()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("build", "path", "prune"))
     parser.add_argument("--mirror", default=MIRROR, help="Debian mirror (default: %(default)s)")
@@ -307,15 +309,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if found else 1
     if args.command == "prune":
         for path in prune(recipe):
-            print(f"[image] removed {path}")
+            log.info(f"removed {path}")
         return 0
     t0 = time.monotonic()
     try:
         root = ensure(recipe)
     except ImageBuildError as exc:
-        print(f"[image] ERROR: {exc}", file=sys.stderr)
+        log.error(f"ERROR: {exc}")
         return 1
-    print(f"[image] {root} ready in {time.monotonic() - t0:.1f}s", flush=True)
+    log.info(f"{root} ready in {time.monotonic() - t0:.1f}s")
     return 0
 
 

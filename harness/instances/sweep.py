@@ -25,6 +25,8 @@ from pathlib import Path
 
 from harness.instances import nspawn
 from harness.instances.instance import STATE_ROOT, Instance, proc_start_time
+from harness.log import configure as configure_logging
+from harness.log import logger
 from harness.runid import parse_age, run_id_created
 from harness.wait import wait_for
 
@@ -116,17 +118,21 @@ def _remove_strays(base: Path) -> None:
         cgroup.remove()
 
 
+log = logger("sweep")
+
+
 def main(argv: list[str] | None = None) -> int:
+    configure_logging()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--older-than", type=parse_age, default=None, metavar="AGE")
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
-        print("[sweep] instances: needs root; skipped", file=sys.stderr)
+        log.warning("instances: needs root; skipped")
         return 0
     removed = sweep(older_than=args.older_than, dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
-    print(f"[sweep] instances: {verb} {len(removed)}: {' '.join(removed) or '-'}")
+    log.info(f"instances: {verb} {len(removed)}: {' '.join(removed) or '-'}")
     return 0
 
 

@@ -15,11 +15,16 @@ import sys
 import time
 
 from harness.emulator.launcher import MotoServer
+from harness.log import configure as configure_logging
+from harness.log import logger
 from harness.runid import new_run_id
 from harness.stack.deployment import deploy
 
+log = logger("deploy")
+
 
 def main(argv: list[str] | None = None) -> int:
+    configure_logging()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
@@ -35,10 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     with deploy(
         args.target, moto=moto, environment=args.environment, run_id=run_id, keep=args.keep
     ) as dep:
-        print(f"[lifecycle] {run_id}: app answers at {dep.app_url}", flush=True)
+        log.info(f"{run_id}: app answers at {dep.app_url}")
         time.sleep(args.hold)
     timings = ", ".join(f"{k}={v:.1f}s" for k, v in dep.stack.timer.timings.items())
-    print(f"[lifecycle] {run_id}: timings {timings}", flush=True)
+    log.info(f"{run_id}: timings {timings}")
     return 0
 
 

@@ -40,7 +40,7 @@ from harness.net import free_port
 from harness.paths import REPO_ROOT
 from harness.runid import new_run_id
 from harness.stack.local_app import wait_healthy
-from harness.stack.stack import Stack, progress
+from harness.stack.stack import Stack, log
 from harness.stack.tunnel import SSHTunnel, generate_keypair
 from harness.sweeper.sweep import Inventory
 
@@ -109,7 +109,7 @@ class Deployment:
                 wait_ready(self.instance, timeout=timeout, unit="filestore.service")
                 timeout = 60.0  # user_data ends with the app answering; this is a check
             try:
-                return wait_healthy(self.app_url, timeout=timeout, log=progress)
+                return wait_healthy(self.app_url, timeout=timeout, log=log.info)
             except TimeoutError as exc:
                 detail = self.instance.diagnostics("filestore.service") if self.moto else ""
                 raise DeploymentError(f"{exc}\n{detail}") from exc
@@ -213,7 +213,7 @@ def _report_instances_left(run_id: str) -> None:
     from harness.instances.sweep import wait_removed
 
     if left := wait_removed(run_id):
-        progress(f"{run_id}: instances still there after teardown: {left}")
+        log.info(f"{run_id}: instances still there after teardown: {left}")
 
 
 # ------------------------------------------------------------------------------ AWS
@@ -243,7 +243,7 @@ def runner_public_cidr() -> str:
 
 def _aws_stack(services: contextlib.ExitStack, environment, run_id, workdir) -> Deployment:
     region = os.environ.get("AWS_REGION", "us-east-1")
-    progress(f"{run_id}: AWS target as {check_aws_credentials(region)}")
+    log.info(f"{run_id}: AWS target as {check_aws_credentials(region)}")
     key_path, public_key = generate_keypair(Path(tempfile.mkdtemp(prefix=f"ssh-{run_id}-")))
     inventory = Inventory(region=region)
     ec2 = inventory.client("ec2")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import requests
 
+from harness.log import logger
 from harness.net import free_port
 from harness.paths import REPO_ROOT
 from harness.proc import stop_process, tail
@@ -30,13 +31,14 @@ def wait_healthy(
     interval: float = 5.0,
     max_interval: float = 30.0,
     request_timeout: float = 5.0,
-    log=print,
+    log=None,
 ) -> dict:
     """Poll ``{url}/healthz`` until it answers 200, with bounded retries and backoff.
 
     Returns the health document. Raises TimeoutError with the last answer seen.
     Used on AWS (the instance boots and runs user_data first) and locally.
     """
+    log = log or logger("app").info
     last = "no answer yet"
     attempt = 0
 

@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.log import logger
 from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT, WORKING_COPY_IGNORE
 from harness.proc import StageTimeout
 from harness.runid import new_run_id
@@ -85,8 +86,7 @@ def stage_bounds(overrides: dict[str, float] | None = None) -> dict[str, float]:
     return bounds
 
 
-def progress(msg: str) -> None:
-    print(f"[stack] {msg}", flush=True)
+log = logger("stack")
 
 
 @dataclass
@@ -96,7 +96,7 @@ class StageTimer:
     @contextlib.contextmanager
     def stage(self, name: str, run_id: str) -> Iterator[None]:
         t0 = time.monotonic()
-        progress(f"{run_id}: {name} ...")
+        log.info(f"{run_id}: {name} ...")
         ok = False
         try:
             yield
@@ -104,7 +104,7 @@ class StageTimer:
         finally:
             dt = time.monotonic() - t0
             self.timings[name] = self.timings.get(name, 0.0) + dt
-            progress(f"{run_id}: {name} {'done' if ok else 'FAILED'} in {dt:.1f}s")
+            log.info(f"{run_id}: {name} {'done' if ok else 'FAILED'} in {dt:.1f}s")
 
 
 class StackError(RuntimeError):
@@ -208,7 +208,7 @@ class Stack:
             transient = next((p for p in TRANSIENT_ERRORS if re.search(p, text)), None)
             if not transient or attempt > self.retries:
                 break
-            progress(f"{self.run_id}: transient error /{transient}/, retry {attempt}")
+            log.info(f"{self.run_id}: transient error /{transient}/, retry {attempt}")
             time.sleep(2 * attempt)
         raise StackError(
             f"`{self.toolchain.kind} {' '.join(args)}` failed (exit {proc.returncode}) "
@@ -281,7 +281,7 @@ class Stack:
                 self.tf("destroy", "-input=false", "-auto-approve")
             except (StackError, StageTimeout) as exc:
                 error = exc
-                progress(
+                log.info(
                     f"{self.run_id}: DESTROY FAILED ({exc}); state kept at {self.keep_state()}"
                 )
                 raise
@@ -306,15 +306,15 @@ class Stack:
             try:
                 known = _state_ids(self.state_resources())
             except (StackError, StageTimeout) as exc:  # no readable state: leave it to destroy
-                progress(f"{self.run_id}: state unreadable, no orphan sweep: {exc}")
+                log.info(f"{self.run_id}: state unreadable, no orphan sweep: {exc}")
                 return []
             orphans = [f for f in self.inventory().by_run_id(self.run_id) if f.ident not in known]
             for item in orphans:
-                progress(f"{self.run_id}: deleting orphan of the interrupted apply: {item}")
+                log.info(f"{self.run_id}: deleting orphan of the interrupted apply: {item}")
                 try:
                     item.delete()
                 except Exception as exc:  # noqa: BLE001 - the sweep after destroy retries it
-                    progress(f"{self.run_id}: could not delete {item} yet: {exc}")
+                    log.info(f"{self.run_id}: could not delete {item} yet: {exc}")
         return orphans
 
     def sweep_leftovers(self) -> list:
@@ -326,7 +326,7 @@ class Stack:
         with self.timer.stage("sweep", self.run_id):
             left = self.inventory().by_run_id(self.run_id)
             for item in left:
-                progress(f"{self.run_id}: deleting leftover not in state: {item}")
+                log.info(f"{self.run_id}: deleting leftover not in state: {item}")
                 item.delete()
         return left
 
@@ -365,7 +365,7 @@ class Stack:
                 yield self
             finally:
                 if keep and self.applied:
-                    progress(f"{self.run_id}: KEEP_STACK set; not destroying {self.tfdir}")
+                    log.info(f"{self.run_id}: KEEP_STACK set; not destroying {self.tfdir}")
                 else:
                     try:
                         if self.applied:

@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 from harness.emulator.launcher import MotoServer
+from harness.log import configure as configure_logging
+from harness.log import logger
 from harness.paths import STACK_STATE_DIR
 from harness.proc import kill_group
 from harness.runid import new_run_id
@@ -28,6 +30,9 @@ from harness.toolchain.locate import get_toolchain
 
 STATE_FILE = STACK_STATE_DIR / "up.env"
 EMULATOR_STOP_GRACE = 90.0  # the data plane halts every instance on SIGTERM
+
+
+log = logger("up")
 
 
 def read_state() -> dict[str, str]:
@@ -44,7 +49,7 @@ def write_state(values: dict[str, str]) -> None:
 
 def up() -> int:
     if read_state().get("RUN_ID"):
-        print(f"already up (see {STATE_FILE}); run `make down` first")
+        log.info(f"already up (see {STATE_FILE}); run `make down` first")
         return 1
     t0 = time.monotonic()
     get_toolchain()  # fail early with a clear message
@@ -71,7 +76,7 @@ def up() -> int:
             )
             write_state(state)
     except BaseException:
-        print("up failed; tearing down what was made")
+        log.info("up failed; tearing down what was made")
         down()
         raise
     print(f"app_url={state['APP_URL']}")
@@ -84,7 +89,7 @@ def up() -> int:
 def down() -> int:
     state = read_state()
     if not state:
-        print("nothing is up")
+        log.info("nothing is up")
         return 0
     rc = 0
     workdir = Path(state.get("WORKDIR", ""))
@@ -97,12 +102,12 @@ def down() -> int:
         try:
             stack.destroy()
             left = Inventory(endpoint_url=state["EMULATOR_URL"]).by_run_id(state["RUN_ID"])
-            print(f"destroyed run {state['RUN_ID']}; left behind: {len(left)}")
+            log.info(f"destroyed run {state['RUN_ID']}; left behind: {len(left)}")
         except KeyboardInterrupt:  # the CLI got one SIGINT and wrote its state (harness.proc)
-            print("destroy interrupted; stopping the emulator, and everything in it, anyway")
+            log.info("destroy interrupted; stopping the emulator, and everything in it, anyway")
             rc = 130
         except Exception as exc:  # noqa: BLE001 - report and keep stopping the rest
-            print(f"destroy failed: {exc}")
+            log.info(f"destroy failed: {exc}")
             rc = 1
     # what up started must not outlive down, however often it is interrupted: the rest is
     # bounded (DB 30 s, emulator and its instances EMULATOR_STOP_GRACE) and shielded
@@ -122,12 +127,15 @@ def down() -> int:
     if rc == 0:
         shutil.rmtree(STACK_STATE_DIR, ignore_errors=True)
     else:
-        print(f"kept for a look: the logs and the working copy with its state, {STACK_STATE_DIR}")
-    print("down")
+        log.info(
+            f"kept for a look: the logs and the working copy with its state, {STACK_STATE_DIR}"
+        )
+    log.info("down")
     return rc
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_logging()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )

@@ -41,6 +41,7 @@ import boto3.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from harness.log import configure as configure_logging
 from harness.runid import PROJECT_TAG, RUN_ID_TAG, parse_age, run_id_created
 from harness.sweeper.kinds import ARN_KINDS, KINDS, Kind, parse_arn
 
@@ -272,6 +273,7 @@ def sweep(
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_logging()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )

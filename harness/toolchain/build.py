@@ -18,13 +18,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import tomllib
 from pathlib import Path
 
 from filelock import FileLock
 
+from harness.log import logger
 from harness.paths import REPO_ROOT, cache_root
 from harness.toolchain import lean_provider
 
@@ -33,8 +33,7 @@ MIRROR_HOSTS = ("registry.opentofu.org", "registry.terraform.io")
 SERVICES_ENV = "FILESTORE_PROVIDER_SERVICES"
 
 
-def log(msg: str) -> None:
-    print(f"[toolchain] {msg}", file=sys.stderr, flush=True)
+log = logger("toolchain")
 
 
 def load_pins(path: Path = PINS_FILE) -> dict:
@@ -115,7 +114,7 @@ class Builder:
             if self.complete():
                 return self
             t0 = time.monotonic()
-            log(f"assembling the offline toolchain in {self.root}")
+            log.info(f"assembling the offline toolchain in {self.root}")
             for role, spec in self.specs():
                 binary = self._part(spec)
                 if role == "provider":
@@ -127,7 +126,7 @@ class Builder:
             (self.root / ".complete").write_text(
                 json.dumps({"built_at": time.time(), "pins": self.pins}, indent=1)
             )
-            log(f"toolchain ready in {time.monotonic() - t0:.0f}s")
+            log.info(f"toolchain ready in {time.monotonic() - t0:.0f}s")
         return self
 
     def _into_mirror(self, spec: dict, binary: Path) -> None:
@@ -166,7 +165,7 @@ class Builder:
     def _build_go_binary(self, spec: dict, part: Path, out: Path) -> None:
         version = spec.get("module_version", spec.get("version"))
         t0 = time.monotonic()
-        log(f"downloading {spec['module']}@{version}")
+        log.info(f"downloading {spec['module']}@{version}")
         src = self._module_dir(spec["module"], version)
         if spec.get("version_file"):
             found = (src / spec["version_file"]).read_text().strip()
@@ -194,17 +193,19 @@ class Builder:
                 "all": lean_provider.type_index(workdir),
             }
             (part / lean_provider.TYPE_INDEX).write_text(json.dumps(index))
-            log(f"lean build: {', '.join(services)} (registered: {', '.join(registered)})")
+            log.info(f"lean build: {', '.join(services)} (registered: {', '.join(registered)})")
         tmp = out.with_name(out.name + ".tmp")
         cmd += ["-o", str(tmp), spec.get("package", ".")]
-        log(f"compiling {spec['module']} ({' '.join(cmd)})")
+        log.info(f"compiling {spec['module']} ({' '.join(cmd)})")
         try:
             subprocess.run(cmd, cwd=workdir, env=self.go_env, check=True)
         finally:
             if workdir != src:
                 shutil.rmtree(workdir, ignore_errors=True)
         tmp.rename(out)
-        log(f"built {out.name} in {time.monotonic() - t0:.0f}s ({out.stat().st_size >> 20} MiB)")
+        log.info(
+            f"built {out.name} in {time.monotonic() - t0:.0f}s ({out.stat().st_size >> 20} MiB)"
+        )
 
     def _write_cli_config(self) -> None:
         includes = ", ".join(f'"{host}/*/*"' for host in MIRROR_HOSTS)

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.log import configure as configure_logging
 from harness.proc import run_bounded
 from harness.toolchain.build import MIRROR_HOSTS, Builder, load_pins
 
@@ -201,6 +202,7 @@ def actionlint_binary() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_logging()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
