@@ -11,7 +11,7 @@ OLDER_THAN ?= 6h
 
 export TARGET
 
-.PHONY: help setup toolchain validate fmt unit gate integration test up down sweep bench lint docs
+.PHONY: help setup toolchain validate fmt unit component gate integration test up down sweep bench lint docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,8 +43,11 @@ docs: ## module and environment READMEs from the code (terraform-docs, .terrafor
 	  [ -f $$d/main.tf ] || continue; $$tfdocs $$d >/dev/null && echo "docs $$d" || exit 1; \
 	done
 
-unit: ## pytest tests/unit (no cloud)
+unit: ## pytest tests/unit: no cloud, no server, no container
 	$(PYTEST) tests/unit -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+component: ## pytest tests/component: the app and the harness against local servers (MariaDB, moto, gunicorn, sshd) and booted instances; no stack
+	$(PYTEST) tests/component -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 gate: ## the checkov security gate (console, JUnit XML, SARIF under reports/gate)
 	$(PY) -m harness.gate
@@ -54,7 +57,7 @@ INTEGRATION_MARKS := $(if $(filter aws,$(TARGET)),integration and not emulator_o
 integration: ## the lifecycle suite; TARGET=emulator (default) or TARGET=aws
 	$(PYTEST) tests/integration --dist loadgroup -m "$(INTEGRATION_MARKS)" --junitxml=reports/integration-$(TARGET).xml $(PYTEST_ARGS)
 
-test: setup validate lint gate ## everything CI runs: setup, validate, lint, gate, then unit + integration on the emulator
+test: setup validate lint gate ## everything CI runs: setup, validate, lint, gate, then unit + component + integration on the emulator
 	$(PYTEST) tests -n 2 --dist loadgroup --junitxml=reports/tests.xml $(PYTEST_ARGS)
 
 up: ## the whole stack and the app on the emulator, left running for a person

@@ -39,8 +39,8 @@ def test_nightly_always_destroys_then_sweeps_with_oidc():
     assert any(s.get("with", {}).get("sarif_file") for s in steps)
 
 
-def test_ci_runs_unit_gate_and_emulator_integration():
+def test_ci_runs_unit_component_gate_and_emulator_integration():
     doc = yaml.safe_load((REPO_ROOT / ".github/workflows/ci.yml").read_text())
     runs = " ".join(s.get("run", "") for job in doc["jobs"].values() for s in job["steps"])
-    for command in ("make unit", "make gate", "make integration TARGET=emulator"):
+    for command in ("make unit", "make component", "make gate", "make integration TARGET=emulator"):
         assert command in runs

@@ -16,12 +16,6 @@ from harness.sweeper.kinds import _live_volumes, parse_arn
 from harness.sweeper.sweep import Inventory, sweep
 
 
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server:
-        yield server
-
-
 def _tags(run_id: str, project: str = "filestore") -> list[dict]:
     return [{"Key": "Project", "Value": project}, {"Key": "run_id", "Value": run_id}]
 

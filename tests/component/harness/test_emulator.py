@@ -26,12 +26,6 @@ TLS_ONLY = {
 }
 
 
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server:
-        yield server
-
-
 def _policy(bucket: str, doc: dict) -> str:
     return json.dumps(doc).replace("{b}", bucket)
 

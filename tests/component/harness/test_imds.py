@@ -23,12 +23,6 @@ from harness.instances.imds import (
 USER_DATA = gzip.compress(b"#!/bin/bash\necho hello\n")
 
 
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server:
-        yield server
-
-
 def _instance(moto: MotoServer, profile: dict | None) -> dict:
     ec2 = moto.client("ec2")
     kwargs = {"IamInstanceProfile": {"Arn": profile["Arn"]}} if profile else {}

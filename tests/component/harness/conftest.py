@@ -1,4 +1,5 @@
-"""Fixtures shared by the harness tests that run EC2 instances on the emulator."""
+"""Fixtures shared by the harness tests that start an emulator (and, for some, boot its
+EC2 instances)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,16 @@ import json
 from collections.abc import Callable
 
 import pytest
+
+from harness.emulator.launcher import MotoServer
+
+
+@pytest.fixture(scope="module")
+def moto():
+    """A moto server of the module's own (no data plane: RunInstances makes records only)."""
+    with MotoServer() as server:
+        yield server
+
 
 EC2_TRUST = {
     "Version": "2012-10-17",

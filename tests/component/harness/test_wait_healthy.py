@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from harness.emulator.launcher import MariaDB, MotoServer
+from harness.emulator.launcher import MariaDB
 from harness.stack.local_app import AppServer, wait_healthy
 
 pytestmark = pytest.mark.mariadb
 
 
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server:
-        s3 = server.client("s3")
-        s3.create_bucket(Bucket="health-bucket")
-        yield server
+@pytest.fixture(scope="module", autouse=True)
+def health_bucket(moto):
+    moto.client("s3").create_bucket(Bucket="health-bucket")
 
 
 def _env(moto, db):

@@ -6,16 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.emulator.launcher import MotoServer
 from harness.runid import new_run_id
 from harness.stack.stack import Stack
 from harness.toolchain.locate import Toolchain
-
-
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server:
-        yield server
 
 
 def test_orphans_of_an_interrupted_apply_go_before_destroy(moto, tmp_path, monkeypatch):
