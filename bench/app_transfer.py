@@ -32,7 +32,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import requests  # noqa: E402
 
-from harness.emulator.launcher import FAKE_CREDENTIALS, MariaDB, MotoServer  # noqa: E402
+from harness.emulator.clients import FAKE_CREDENTIALS  # noqa: E402
+from harness.emulator.launcher import MariaDB, MotoServer  # noqa: E402
 from harness.net import free_port  # noqa: E402
 from harness.wait import wait_for  # noqa: E402
 

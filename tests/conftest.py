@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.emulator.launcher import DEFAULT_REGION, FAKE_CREDENTIALS
+from harness.emulator.clients import DEFAULT_REGION, FAKE_CREDENTIALS
 
 
 @pytest.fixture

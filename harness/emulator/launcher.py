@@ -26,17 +26,12 @@ from pathlib import Path
 import requests
 from filelock import FileLock
 
+from harness.emulator.clients import DEFAULT_REGION, FAKE_CREDENTIALS, client, client_kwargs
 from harness.net import free_port, port_open
 from harness.paths import REPO_ROOT, cache_root
 from harness.proc import stop_process, tail
 from harness.wait import wait_for
 
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
-DEFAULT_REGION = "us-east-1"
 MOTO_HEALTH_PATH = "/moto-api/config"  # see MotoServer.healthy
 
 
@@ -152,17 +147,10 @@ class MotoServer:
 
     # clients ---------------------------------------------------------------
     def client_kwargs(self) -> dict:
-        return {
-            "endpoint_url": self.url,
-            "region_name": self.region,
-            "aws_access_key_id": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        }
+        return client_kwargs(self.url, self.region)
 
     def client(self, service: str):
-        import boto3
-
-        return boto3.client(service, **self.client_kwargs())
+        return client(service, self.url, region=self.region)
 
     def __enter__(self) -> MotoServer:
         return self.start()

@@ -47,9 +47,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
 from botocore.config import Config
 
+from harness.emulator.clients import client
 from harness.emulator.errorlog import query_form
 from harness.instances import nspawn
 from harness.instances.imds import (
@@ -102,15 +102,9 @@ class DataPlane:
         self._thread: threading.Thread | None = None
         self._last_error = ""
         config = Config(retries={"max_attempts": 3, "mode": "standard"})
-        kwargs = dict(
-            endpoint_url=self.endpoint_url,
-            region_name=region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=config,
-        )
         self.ec2, self.iam, self.sts, self.rds = (
-            boto3.client(s, **kwargs) for s in ("ec2", "iam", "sts", "rds")
+            client(s, self.endpoint_url, region=region, config=config)
+            for s in ("ec2", "iam", "sts", "rds")
         )
 
     # ----------------------------------------------------------------- control

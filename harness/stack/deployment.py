@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from harness.paths import REPO_ROOT
 from harness.runid import new_run_id
 from harness.stack.local_app import wait_healthy
 from harness.stack.stack import Stack, log
+from harness.stack.targets import aws_target, emulator_target
 from harness.stack.tunnel import SSHTunnel, generate_keypair
 from harness.sweeper.sweep import Inventory
 
@@ -66,6 +67,9 @@ class Deployment:
     key_path: Path | None = None
     db_kwargs: dict = field(default_factory=dict)
     app_url: str = ""
+    # the emulator's: until the booted instance's cloud-init is done (a clear error with its
+    # logs when user_data failed); on AWS the health check alone waits
+    boot_check: Callable[[Deployment, float], None] | None = None
 
     @property
     def run_id(self) -> str:
@@ -88,7 +92,7 @@ class Deployment:
         """The emulated instance (exec, files, logs) behind ``instance_id``."""
         from harness.instances.instance import Instance
 
-        if self.target != "emulator":
+        if self.moto is None:
             raise DeploymentError("only the emulator's instances can be entered from here")
         return Instance(self.outputs["instance_id"])
 
@@ -103,10 +107,8 @@ class Deployment:
         timeout = timeout or APP_READY_TIMEOUT[self.target]
         self.app_url = self.outputs["app_url"].rstrip("/")
         with self.stack.timer.stage("app", self.run_id):
-            if self.target == "emulator":
-                from harness.instances.instance import wait_ready
-
-                wait_ready(self.instance, timeout=timeout, unit="filestore.service")
+            if self.boot_check is not None:
+                self.boot_check(self, timeout)
                 timeout = 60.0  # user_data ends with the app answering; this is a check
             try:
                 return wait_healthy(self.app_url, timeout=timeout, log=log.info)
@@ -181,6 +183,12 @@ class StandInDatabase:
         self._done.set()
 
 
+def _wait_booted(dep: Deployment, timeout: float) -> None:
+    from harness.instances.instance import wait_ready
+
+    wait_ready(dep.instance, timeout=timeout, unit="filestore.service")
+
+
 def _emulator_stack(services: contextlib.ExitStack, moto, environment, run_id, workdir, detach):
     if moto is None:
         moto = MotoServer(instances=True)
@@ -192,9 +200,8 @@ def _emulator_stack(services: contextlib.ExitStack, moto, environment, run_id, w
     if not detach:
         services.callback(db.destroy)
     stack = Stack(
+        emulator_target(moto.url),
         environment,
-        "emulator",
-        endpoint_url=moto.url,
         run_id=run_id,
         tf_vars=emulator_inputs(free_port(), db.port),
         workdir=workdir,
@@ -205,7 +212,14 @@ def _emulator_stack(services: contextlib.ExitStack, moto, environment, run_id, w
     parameter = f"/filestore/{environment}/{run_id}/db/password"
     stand_in = StandInDatabase(db, moto, run_id, parameter).start()
     services.callback(stand_in.stop)
-    dep = Deployment("emulator", stack, Inventory(endpoint_url=moto.url), moto=moto, db_server=db)
+    dep = Deployment(
+        "emulator",
+        stack,
+        stack.inventory(),
+        moto=moto,
+        db_server=db,
+        boot_check=_wait_booted,
+    )
     return dep, stand_in
 
 
@@ -241,7 +255,7 @@ def runner_public_cidr() -> str:
     return f"{ip}/32"
 
 
-def _aws_stack(services: contextlib.ExitStack, environment, run_id, workdir) -> Deployment:
+def _aws_stack(services: contextlib.ExitStack, moto, environment, run_id, workdir, detach):
     region = os.environ.get("AWS_REGION", "us-east-1")
     log.info(f"{run_id}: AWS target as {check_aws_credentials(region)}")
     key_path, public_key = generate_keypair(Path(tempfile.mkdtemp(prefix=f"ssh-{run_id}-")))
@@ -256,13 +270,13 @@ def _aws_stack(services: contextlib.ExitStack, environment, run_id, workdir) -> 
     )
     services.callback(ec2.delete_key_pair, KeyName=key_name)
     stack = Stack(
+        aws_target(region),
         environment,
-        "aws",
         run_id=run_id,
         tf_vars={"operator_cidr": runner_public_cidr(), "ssh_key_name": key_name},
         workdir=workdir,
     )
-    return Deployment("aws", stack, inventory, key_path=key_path)
+    return Deployment("aws", stack, inventory, key_path=key_path), None
 
 
 def scan_plan(stack: Stack) -> Path:
@@ -289,6 +303,10 @@ def scan_plan(stack: Stack) -> Path:
 
 # --------------------------------------------------------------------------- deploy
 
+# what each target starts and hands the stack: (services, moto, environment, run_id, workdir,
+# detach) -> (the Deployment, the stand-in database or None)
+_BUILDERS = {"emulator": _emulator_stack, "aws": _aws_stack}
+
 
 @contextlib.contextmanager
 def deploy(
@@ -312,12 +330,9 @@ def deploy(
     if gate is None:
         gate = target == "aws" or os.environ.get("FILESTORE_PLAN_GATE") == "1"
     with contextlib.ExitStack() as services:
-        if target == "emulator":
-            dep, stand_in = _emulator_stack(services, moto, environment, run_id, workdir, detach)
-        elif target == "aws":
-            dep, stand_in = _aws_stack(services, environment, run_id, workdir), None
-        else:
-            raise ValueError(f"unknown target {target!r}")
+        if target not in _BUILDERS:
+            raise ValueError(f"unknown target {target!r} ({' or '.join(_BUILDERS)})")
+        dep, stand_in = _BUILDERS[target](services, moto, environment, run_id, workdir, detach)
         lifecycle = dep.stack.lifecycle(
             keep=keep or detach, before_apply=scan_plan if gate else None
         )

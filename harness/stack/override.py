@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.emulator.clients import EMULATOR_ROOT, Credentials
+
 OVERRIDE_FILE = "zz_emulator_override.tf"
 
 # The services the stack talks to; every one is pointed at the emulator.
@@ -32,14 +34,16 @@ EMULATED_SERVICES = (
 EMULATOR_ACCOUNT_ID = "123456789012"
 
 
-def emulator_override(endpoint: str, state_path: Path) -> str:
+def emulator_override(
+    endpoint: str, state_path: Path, credentials: Credentials = EMULATOR_ROOT
+) -> str:
     entries = {svc: endpoint for svc in EMULATED_SERVICES}
     entries["s3control"] = endpoint.replace("127.0.0.1", "localhost")
     endpoints = "\n".join(f'    {svc:<14} = "{url}"' for svc, url in sorted(entries.items()))
     return f"""# Written by harness/stack/stack.py: points the aws provider at the emulator ({endpoint}).
 provider "aws" {{
-  access_key                  = "testing"
-  secret_key                  = "testing"
+  access_key                  = "{credentials.access_key_id}"
+  secret_key                  = "{credentials.secret_access_key}"
   s3_use_path_style           = true
   skip_credentials_validation = true
   skip_metadata_api_check     = true

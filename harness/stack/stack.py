@@ -2,9 +2,10 @@
 
 The root (an environment, with ``modules/`` and ``app/`` beside it in the same relative
 layout, or any directory such as the toolchain proof) is copied into a working
-directory, so the repository's own files are never touched. For the emulator an
-override file, written the way ``tflocal`` does, points the aws provider at the moto
-server and replaces the S3 backend with a local one.
+directory, so the repository's own files are never touched. What differs between the
+emulator and AWS comes in one :class:`~harness.stack.targets.Target` (the CLI's
+environment, the init arguments, the override file that points the aws provider at the
+moto server the way ``tflocal`` does): the stack itself names no target.
 
 Every stage has a time bound (``STAGE_BOUNDS``, overridable per stack or through
 ``FILESTORE_STAGE_BOUNDS=apply=900,destroy=900``): past it the CLI gets one SIGINT and a
@@ -41,7 +42,8 @@ from harness.log import logger
 from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT, WORKING_COPY_IGNORE
 from harness.proc import StageTimeout
 from harness.runid import new_run_id
-from harness.stack.override import OVERRIDE_FILE, emulator_override
+from harness.stack.override import OVERRIDE_FILE
+from harness.stack.targets import Target
 from harness.toolchain.locate import Toolchain, get_toolchain
 
 # Only these are retried, by pattern: anything else is a real failure.
@@ -113,11 +115,10 @@ class StackError(RuntimeError):
 
 @dataclass
 class Stack:
-    """One deployment of a root module on a target (``emulator`` or ``aws``)."""
+    """One deployment of a root module on a :class:`Target`."""
 
+    target: Target
     environment: str = "dev"
-    target: str = "emulator"
-    endpoint_url: str = ""
     run_id: str = field(default_factory=new_run_id)
     tf_vars: dict = field(default_factory=dict)
     workdir: Path | None = None
@@ -134,10 +135,8 @@ class Stack:
     swept: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.target not in ("emulator", "aws"):
-            raise ValueError(f"unknown target {self.target!r} (emulator or aws)")
-        if self.target == "emulator" and not self.endpoint_url:
-            raise ValueError("the emulator target needs endpoint_url")
+        if not isinstance(self.target, Target):
+            raise TypeError(f"target must be a Target (harness.stack.targets), not {self.target!r}")
         self.bounds = stage_bounds(self.bounds)
         self.toolchain = self.toolchain or get_toolchain()
         if self.workdir is None:
@@ -160,10 +159,8 @@ class Stack:
             )
             shutil.copytree(APP_DIR, self.workdir / "app", ignore=ignore, dirs_exist_ok=True)
         shutil.copytree(src, self.tfdir, ignore=ignore, dirs_exist_ok=True)
-        if self.target == "emulator":
-            (self.tfdir / OVERRIDE_FILE).write_text(
-                emulator_override(self.endpoint_url, self.state_path)
-            )
+        if self.target.override is not None:
+            (self.tfdir / OVERRIDE_FILE).write_text(self.target.override(self.state_path))
         # the inputs live in the working copy, so that every later command there (a destroy
         # by `make down`, or by hand from kept state) has the same ones
         (self.tfdir / VARS_FILE).write_text(json.dumps(self.variables(), indent=1) + "\n")
@@ -173,18 +170,7 @@ class Stack:
         return {"run_id": self.run_id, **self.tf_vars}
 
     def env(self) -> dict[str, str]:
-        env = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
-        if self.target == "emulator":
-            env.update(
-                {
-                    "AWS_ACCESS_KEY_ID": "testing",
-                    "AWS_SECRET_ACCESS_KEY": "testing",
-                    "AWS_EC2_METADATA_DISABLED": "true",
-                }
-            )
-            for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
-                env[var] = ""
-        return env
+        return {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", **self.target.env}
 
     # ------------------------------------------------------------------ commands
     def tf(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -217,12 +203,7 @@ class Stack:
 
     def init(self) -> None:
         with self.timer.stage("init", self.run_id):
-            args = ["init", "-input=false"]
-            if self.target == "aws" and os.environ.get("TF_BACKEND_CONFIG"):
-                args.append(f"-backend-config={os.environ['TF_BACKEND_CONFIG']}")
-            elif self.target == "aws":
-                args.append("-backend=false")
-            self.tf(*args)
+            self.tf("init", "-input=false", *self.target.init_args)
 
     def apply(self, planfile: Path | None = None) -> None:
         """Apply; with ``planfile``, exactly that saved plan (e.g. the one the gate scanned)."""
@@ -291,11 +272,7 @@ class Stack:
             raise error
 
     def inventory(self):
-        from harness.sweeper.sweep import Inventory
-
-        if self.target == "emulator":
-            return Inventory(endpoint_url=self.endpoint_url)
-        return Inventory(region=os.environ.get("AWS_REGION"))
+        return self.target.inventory()
 
     def sweep_orphans(self) -> list:
         """Before destroying what an interrupted apply left: delete what carries the run id
@@ -337,7 +314,7 @@ class Stack:
             shutil.copy2(path, dest / path.name)
         binary = self.toolchain.binary if self.toolchain else "tofu"
         (dest / "README.txt").write_text(
-            f"Destroy failed for run {self.run_id} ({self.target}).\n"
+            f"Destroy failed for run {self.run_id} ({self.target.name}).\n"
             f"Working copy: {self.tfdir}\nRetry: cd {self.tfdir} && {binary} destroy\n"
         )
         return dest

@@ -25,6 +25,7 @@ from harness.proc import kill_group
 from harness.runid import new_run_id
 from harness.stack.deployment import deploy
 from harness.stack.stack import Stack
+from harness.stack.targets import emulator_target
 from harness.sweeper.sweep import Inventory
 from harness.toolchain.locate import get_toolchain
 
@@ -95,9 +96,8 @@ def down() -> int:
     workdir = Path(state.get("WORKDIR", ""))
     if state.get("EMULATOR_URL") and (workdir / "environments").exists():
         stack = Stack(
-            "dev", "emulator", endpoint_url=state["EMULATOR_URL"], run_id=state["RUN_ID"],
-            workdir=workdir,
-        )  # fmt: skip
+            emulator_target(state["EMULATOR_URL"]), "dev", run_id=state["RUN_ID"], workdir=workdir
+        )
         stack.applied = stack.apply_finished = True
         try:
             stack.destroy()

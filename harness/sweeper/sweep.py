@@ -41,6 +41,7 @@ import boto3.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from harness.emulator.clients import DEFAULT_REGION, client_kwargs
 from harness.log import configure as configure_logging
 from harness.runid import PROJECT_TAG, RUN_ID_TAG, parse_age, run_id_created
 from harness.sweeper.kinds import ARN_KINDS, KINDS, Kind, parse_arn
@@ -84,13 +85,8 @@ class Inventory:
     """Finds (and can delete) the suite's resources in one account and region."""
 
     def __init__(self, endpoint_url: str | None = None, region: str | None = None) -> None:
-        kwargs: dict = {"region_name": region or os.environ.get("AWS_REGION") or "us-east-1"}
-        if endpoint_url:
-            kwargs.update(
-                endpoint_url=endpoint_url,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-            )
+        region = region or os.environ.get("AWS_REGION") or DEFAULT_REGION
+        kwargs = client_kwargs(endpoint_url, region) if endpoint_url else {"region_name": region}
         self.emulated = bool(endpoint_url)
         self._kwargs = kwargs
         self._config = Config(retries={"max_attempts": 5, "mode": "standard"})

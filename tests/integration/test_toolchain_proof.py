@@ -10,6 +10,7 @@ import pytest
 
 from harness.runid import new_run_id
 from harness.stack.stack import Stack
+from harness.stack.targets import emulator_target
 
 pytestmark = [pytest.mark.integration, pytest.mark.emulator_only]
 
@@ -26,8 +27,7 @@ PLANNED = {
 
 def test_init_apply_output_destroy_on_emulator(toolchain, moto, tmp_path):
     stack = Stack(
-        target="emulator",
-        endpoint_url=moto.url,
+        target=emulator_target(moto.url),
         source=PROOF,
         run_id=new_run_id("p"),
         workdir=tmp_path,

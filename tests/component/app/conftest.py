@@ -17,7 +17,8 @@ from moto import mock_aws
 
 from app import create_app
 from app.db import SCHEMA
-from harness.emulator.launcher import DEFAULT_REGION, FAKE_CREDENTIALS, MariaDB, MotoServer
+from harness.emulator.clients import DEFAULT_REGION, FAKE_CREDENTIALS
+from harness.emulator.launcher import MariaDB, MotoServer
 from harness.stack.local_app import AppServer
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from harness.runid import new_run_id
 from harness.stack.stack import Stack
+from harness.stack.targets import aws_target, emulator_target
 from harness.toolchain.locate import Toolchain
 
 
@@ -22,8 +23,7 @@ def test_orphans_of_an_interrupted_apply_go_before_destroy(moto, tmp_path, monke
         VpcId=vpc, TagSpecifications=[{"ResourceType": "route-table", "Tags": tags}]
     )["RouteTable"]["RouteTableId"]
     stack = Stack(
-        target="emulator",
-        endpoint_url=moto.url,
+        target=emulator_target(moto.url),
         run_id=run_id,
         source=tmp_path,
         workdir=tmp_path / "work",
@@ -40,7 +40,7 @@ def test_orphans_of_an_interrupted_apply_go_before_destroy(moto, tmp_path, monke
 
 def test_a_finished_apply_has_no_orphan_sweep(tmp_path, monkeypatch):
     stack = Stack(
-        target="aws",
+        target=aws_target(),
         source=tmp_path,
         workdir=tmp_path / "work",
         toolchain=Toolchain(binary=tmp_path / "tofu", kind="tofu"),

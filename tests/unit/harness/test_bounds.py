@@ -10,6 +10,7 @@ import pytest
 from harness.proc import StageTimeout, pending_resources, run_bounded
 from harness.stack import stack as stackmod
 from harness.stack.stack import Stack, stage_bounds
+from harness.stack.targets import aws_target
 from harness.toolchain.locate import Toolchain
 
 # A stand-in CLI: `init` succeeds; `apply`/`destroy` start a resource and hang. With
@@ -40,7 +41,7 @@ def fake_stack(tmp_path, monkeypatch):
     monkeypatch.setattr(Stack, "sweep_leftovers", lambda self: swept.append(self.run_id) or [])
     monkeypatch.setattr(Stack, "sweep_orphans", lambda self: swept.append("orphans") or [])
     stack = Stack(
-        target="aws",
+        target=aws_target(),
         source=root,
         workdir=tmp_path / "work",
         toolchain=Toolchain(binary=cli, kind="tofu"),

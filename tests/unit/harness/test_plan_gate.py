@@ -10,6 +10,7 @@ import pytest
 from harness.stack import deployment
 from harness.stack.deployment import DeploymentError, scan_plan
 from harness.stack.stack import Stack
+from harness.stack.targets import aws_target
 from harness.toolchain.locate import Toolchain
 
 
@@ -18,7 +19,7 @@ def stack(tmp_path, monkeypatch):
     monkeypatch.setattr(deployment, "REPO_ROOT", tmp_path)
     monkeypatch.setattr(Stack, "plan_json", lambda self, planfile=None: {"resource_changes": []})
     return Stack(
-        target="aws",
+        target=aws_target(),
         source=tmp_path,
         workdir=tmp_path / "work",
         toolchain=Toolchain(binary=tmp_path / "tofu", kind="tofu"),

@@ -13,6 +13,7 @@ import pytest
 from harness.paths import REPO_ROOT
 from harness.stack.override import EMULATED_SERVICES, emulator_override
 from harness.stack.stack import Stack
+from harness.stack.targets import emulator_target
 from harness.toolchain.locate import MIRROR_HOSTS, Builder, Toolchain, get_toolchain, load_pins
 
 
@@ -87,9 +88,8 @@ def test_emulator_override_points_every_service_at_the_endpoint(tmp_path):
 
 def test_stack_copy_keeps_the_layout_and_leaves_the_repo_alone(tmp_path):
     stack = Stack(
+        emulator_target("http://127.0.0.1:1"),
         "dev",
-        "emulator",
-        endpoint_url="http://127.0.0.1:1",
         workdir=tmp_path,
         toolchain=Toolchain(binary=tmp_path / "tofu", kind="tofu"),
     ).prepare()

@@ -1,0 +1,77 @@
+"""The one way to reach the emulator: whose credentials, and clients made with them.
+
+The harness, the data plane, the sweeper, the CLI's environment and the provider override
+all take their keys and endpoint settings from here (they used to spell ``"testing"``
+five times over).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str = ""
+
+    def env(self) -> dict[str, str]:
+        """As the standard environment variables (a session token only when there is one)."""
+        env = {
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+        }
+        if self.session_token:
+            env["AWS_SESSION_TOKEN"] = self.session_token
+        return env
+
+    def boto_kwargs(self) -> dict[str, str]:
+        kwargs = {
+            "aws_access_key_id": self.access_key_id,
+            "aws_secret_access_key": self.secret_access_key,
+        }
+        if self.session_token:
+            kwargs["aws_session_token"] = self.session_token
+        return kwargs
+
+
+# moto's own account root: what the harness itself uses to set up and inspect the emulator
+EMULATOR_ROOT = Credentials("testing", "testing")
+# for code that must never reach a real account (the app's tests, the emulator's process)
+FAKE_CREDENTIALS = {**EMULATOR_ROOT.env(), "AWS_SESSION_TOKEN": "testing"}
+
+
+def client_kwargs(
+    endpoint_url: str, region: str = DEFAULT_REGION, credentials: Credentials = EMULATOR_ROOT
+) -> dict:
+    """Keyword arguments for ``boto3.client`` (or a session's) at the emulator."""
+    return {"endpoint_url": endpoint_url, "region_name": region, **credentials.boto_kwargs()}
+
+
+def client(
+    service: str,
+    endpoint_url: str,
+    *,
+    region: str = DEFAULT_REGION,
+    credentials: Credentials = EMULATOR_ROOT,
+    session=None,
+    config=None,
+):
+    """A boto3 client at the emulator (from ``session`` when given: sessions are per
+    thread, boto3's default one is not safe to share)."""
+    import boto3
+
+    maker = session or boto3
+    return maker.client(service, config=config, **client_kwargs(endpoint_url, region, credentials))
+
+
+def cli_env(credentials: Credentials = EMULATOR_ROOT) -> dict[str, str]:
+    """The CLI's environment on the emulator: these keys and nothing else of the caller's
+    (no profile, no role, no instance metadata)."""
+    env = {var: "" for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN")}
+    env.update(credentials.env())
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    return env
