@@ -48,12 +48,6 @@ if [ "$TARGET" = emulator ]; then
   # sshd (the tunnel test) needs its privilege-separation directory, which systemd removes
   # with the disabled service; /run is root's
   [ -d /run/sshd ] || $SUDO install -d -m 0755 /run/sshd
-  # The AWS SDK addresses S3 Control as {account-id}.{endpoint host}; on the emulator that
-  # is 123456789012.localhost (moto's default account), which must resolve to loopback.
-  if ! getent hosts 123456789012.localhost >/dev/null 2>&1; then
-    log "mapping 123456789012.localhost to 127.0.0.1 in /etc/hosts (S3 Control on the emulator)"
-    echo "127.0.0.1 123456789012.localhost" | $SUDO tee -a /etc/hosts >/dev/null
-  fi
 fi
 
 # 2. Virtual environments (pip's wheel cache under ~/.cache/pip keeps warm runs fast)

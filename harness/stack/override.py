@@ -29,8 +29,11 @@ EMULATED_SERVICES = (
 )
 
 # The AWS SDK sends S3 Control requests (provider 6.x reads bucket tags through it) to
-# ``{account_id}.{endpoint host}``: a name, not an IP, so `make setup` maps
-# ``123456789012.localhost`` (moto's default account) to 127.0.0.1 in /etc/hosts.
+# ``{account_id}.{endpoint host}``, here ``123456789012.localhost``: a name nothing on this
+# machine resolves. The provider's ``http_proxy`` setting sends requests for any host but
+# loopback through the emulator itself (the SDK's proxy rules never proxy 127.0.0.1 or
+# ``localhost``), and the emulator's HTTP server takes the absolute-form request line as
+# any proxy would: the name is never looked up, and nothing on the host is changed.
 EMULATOR_ACCOUNT_ID = "123456789012"
 
 
@@ -45,6 +48,7 @@ provider "aws" {{
   access_key                  = "{credentials.access_key_id}"
   secret_key                  = "{credentials.secret_access_key}"
   s3_use_path_style           = true
+  http_proxy                  = "{endpoint}"
   skip_credentials_validation = true
   skip_metadata_api_check     = true
   skip_region_validation      = true

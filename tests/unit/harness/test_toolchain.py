@@ -84,6 +84,14 @@ def test_emulator_override_points_every_service_at_the_endpoint(tmp_path):
         assert f"{svc} " in text and "http://127.0.0.1:4566" in text
     assert 'backend "local"' in text
     assert "s3_use_path_style           = true" in text
+    # S3 Control's {account}.localhost goes through the emulator as a proxy: no /etc/hosts
+    provider = parsed["provider"][0]['"aws"']  # python-hcl2 8 keeps the quotes
+    assert provider["http_proxy"] == '"http://127.0.0.1:4566"'
+    assert provider["endpoints"][0]["s3control"] == '"http://localhost:4566"'
+
+
+def test_setup_leaves_etc_hosts_alone():
+    assert "/etc/hosts" not in (REPO_ROOT / "scripts" / "setup.sh").read_text()
 
 
 def test_stack_copy_keeps_the_layout_and_leaves_the_repo_alone(tmp_path):
