@@ -65,13 +65,6 @@ def kill_group(pid: int | str | None, grace: float = 5.0) -> None:
             os.killpg(int(pid), signal.SIGKILL)
 
 
-def tail(path: Path | None, n: int = 20) -> str:
-    try:
-        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-n:]) if path else ""
-    except OSError:
-        return ""
-
-
 def run_bounded(
     cmd: list[str],
     *,

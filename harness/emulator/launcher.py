@@ -27,9 +27,10 @@ import requests
 from filelock import FileLock
 
 from harness.emulator.clients import DEFAULT_REGION, FAKE_CREDENTIALS, client, client_kwargs
+from harness.host import find_program, tail
 from harness.net import free_port, port_open
 from harness.paths import REPO_ROOT, cache_root
-from harness.proc import stop_process, tail
+from harness.proc import stop_process
 from harness.wait import wait_for
 
 MOTO_HEALTH_PATH = "/moto-api/config"  # see MotoServer.healthy
@@ -174,12 +175,8 @@ _MARIADB_CANDIDATES = {
 
 
 def _find_binary(kind: str) -> str:
-    extra = ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"]
-    path = os.pathsep.join([os.environ.get("PATH", ""), *extra])
-    for name in _MARIADB_CANDIDATES[kind]:
-        found = shutil.which(name, path=path)
-        if found:
-            return found
+    if found := find_program(*_MARIADB_CANDIDATES[kind]):
+        return found
     raise RuntimeError(
         f"MariaDB {kind} binary not found ({', '.join(_MARIADB_CANDIDATES[kind])}). "
         "Run `make setup` (installs Debian's mariadb-server)."

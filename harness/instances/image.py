@@ -42,6 +42,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from harness.host import last_lines, tail
 from harness.instances import nspawn
 from harness.log import configure as configure_logging
 from harness.log import logger
@@ -197,10 +198,9 @@ def _step(what: str, cmd: list[str], log_path: Path, timeout: float) -> None:
         except subprocess.TimeoutExpired as exc:
             raise ImageBuildError(f"{what}: timed out after {timeout:.0f}s") from exc
     if proc.returncode != 0:
-        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-25:])
         raise ImageBuildError(
             f"{what} failed (exit {proc.returncode}); can this machine fetch Debian packages "
-            f"from the mirror? Last lines of {log_path.name}:\n{tail}"
+            f"from the mirror? Last lines of {log_path.name}:\n{tail(log_path, 25)}"
         )
 
 
@@ -216,8 +216,8 @@ def _inside(root: Path, script: str, what: str, log_path: Path, timeout: float) 
     with open(log_path, "a") as out:
         out.write(f"\n# {what}\n{proc.stdout}{proc.stderr}")
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-25:])
-        raise ImageBuildError(f"{what} failed (exit {proc.returncode}):\n{tail}")
+        output = last_lines(proc.stdout + proc.stderr, 25)
+        raise ImageBuildError(f"{what} failed (exit {proc.returncode}):\n{output}")
 
 
 def build(recipe: Recipe, base: Path) -> None:

@@ -33,6 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.host import last_lines, tail
 from harness.instances import nspawn
 from harness.wait import wait_for
 
@@ -324,7 +325,7 @@ class Instance:
 
     def tail(self, path: str, lines: int = 40) -> str:
         text = self.read(path)
-        return "" if text is None else "\n".join(text.splitlines()[-lines:])
+        return "" if text is None else last_lines(text, lines)
 
     def cloud_init_output(self, lines: int = 40) -> str:
         return self.tail("/var/log/cloud-init-output.log", lines)
@@ -356,19 +357,13 @@ class Instance:
             parts += [f"--- journal of {unit}", self.journal(unit, lines) or "(empty)"]
         if error := self.read_boot_error():
             parts += ["--- container", error]
-        parts += ["--- console (last 15 lines)", _tail_file(self.console_log, 15) or "(empty)"]
+        parts += ["--- console (last 15 lines)", tail(self.console_log, 15) or "(empty)"]
         return "\n".join(parts)
 
     def read_boot_error(self) -> str:
         with contextlib.suppress(OSError):
             return (self.dir / BOOT_ERROR).read_text()
         return ""
-
-
-def _tail_file(path: Path, lines: int) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    return ""
 
 
 def _check(cmd: list[str], what: str) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from harness.host import SYSTEM_DIRS, find_program
 from harness.wait import wait_for
 
 NSPAWN_RUNTIME = Path("/run/systemd/nspawn")
@@ -43,7 +44,7 @@ CONTAINER_ENV = {
 
 def require(*tools: str) -> None:
     """Fail early, and say how to fix it, when a host tool is missing."""
-    missing = [t for t in tools if not shutil.which(t, path=_search_path())]
+    missing = [t for t in tools if not find_program(t)]
     if missing:
         raise RuntimeError(
             f"missing host tools: {', '.join(missing)}. Run `make setup` "
@@ -54,7 +55,7 @@ def require(*tools: str) -> None:
 
 
 def _search_path() -> str:
-    return os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/bin", "/sbin"])
+    return os.pathsep.join([os.environ.get("PATH", ""), *SYSTEM_DIRS])
 
 
 def ensure_runtime() -> None:

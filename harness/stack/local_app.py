@@ -17,10 +17,11 @@ from pathlib import Path
 
 import requests
 
+from harness.host import tail
 from harness.log import logger
 from harness.net import free_port
 from harness.paths import REPO_ROOT
-from harness.proc import stop_process, tail
+from harness.proc import stop_process
 from harness.wait import wait_for
 
 

@@ -15,8 +15,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.host import find_program, tail
 from harness.net import free_port, port_open
-from harness.proc import stop_process, tail
+from harness.proc import stop_process
 from harness.wait import wait_for
 
 
@@ -137,7 +138,7 @@ class LocalSSHD:
         self.port = self.port or free_port()
 
     def start(self) -> LocalSSHD:
-        sshd = shutil.which("sshd", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
+        sshd = find_program("sshd")
         if not sshd:
             raise RuntimeError(
                 "sshd not found: run `make setup` (installs Debian's openssh-server)"
