@@ -13,9 +13,8 @@ def test_tail_gives_the_last_lines_and_nothing_for_a_missing_file(tmp_path):
     assert last_lines("a\nb\nc", 5) == "a\nb\nc"
 
 
-def test_find_program_looks_in_sbin_even_off_path(monkeypatch):
+def test_find_program_looks_in_the_system_dirs_even_off_path(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    assert find_program("definitely-not-a-program", "sh") == "/usr/bin/sh" or find_program(
-        "sh"
-    ).endswith("/sh")
+    found = find_program("definitely-not-a-program", "sh")
+    assert found is not None and found.endswith("/sh")  # the first name that exists
     assert find_program("definitely-not-a-program") is None
