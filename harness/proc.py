@@ -16,6 +16,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+from harness.host import tail
 from harness.wait import Deadline, wait_for
 
 
@@ -63,6 +64,42 @@ def kill_group(pid: int | str | None, grace: float = 5.0) -> None:
             wait_for(gone, timeout=grace, what=f"process group {pid}")
         except TimeoutError:
             os.killpg(int(pid), signal.SIGKILL)
+
+
+class ChildService:
+    """A server started as a child process in a session of its own, and always stopped.
+
+    The class that mixes it in has ``_proc`` (the ``Popen``), ``log_path`` (where the child
+    writes) and ``start()``; this gives it the rest: is it alive, its pid, stop, and use as
+    a context manager.
+    """
+
+    _proc: subprocess.Popen | None
+    log_path: Path | None
+    label = "process"
+
+    def died(self) -> str | None:
+        """Why the child is gone (its exit code and last log lines), or None if alive."""
+        if self._proc is not None and self._proc.poll() is not None:
+            return f"{self.label} exited with {self._proc.returncode}:\n{tail(self.log_path)}"
+        return None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self) -> None:
+        stop_process(self._proc)
+        self._proc = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 def run_bounded(

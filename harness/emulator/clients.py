@@ -18,24 +18,16 @@ class Credentials:
     secret_access_key: str
     session_token: str = ""
 
+    def _named(self, names: tuple[str, str, str]) -> dict[str, str]:
+        values = (self.access_key_id, self.secret_access_key, self.session_token)
+        return {name: value for name, value in zip(names, values, strict=True) if value}
+
     def env(self) -> dict[str, str]:
         """As the standard environment variables (a session token only when there is one)."""
-        env = {
-            "AWS_ACCESS_KEY_ID": self.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
-        }
-        if self.session_token:
-            env["AWS_SESSION_TOKEN"] = self.session_token
-        return env
+        return self._named(("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"))
 
     def boto_kwargs(self) -> dict[str, str]:
-        kwargs = {
-            "aws_access_key_id": self.access_key_id,
-            "aws_secret_access_key": self.secret_access_key,
-        }
-        if self.session_token:
-            kwargs["aws_session_token"] = self.session_token
-        return kwargs
+        return self._named(("aws_access_key_id", "aws_secret_access_key", "aws_session_token"))
 
 
 # moto's own account root: what the harness itself uses to set up and inspect the emulator

@@ -21,7 +21,7 @@ from harness.host import tail
 from harness.log import logger
 from harness.net import free_port
 from harness.paths import REPO_ROOT
-from harness.proc import stop_process
+from harness.proc import ChildService
 from harness.wait import wait_for
 
 
@@ -68,7 +68,7 @@ def wait_healthy(
 
 
 @dataclass
-class AppServer:
+class AppServer(ChildService):
     """gunicorn serving ``app:create_app()`` on a loopback port."""
 
     env: dict[str, str]
@@ -77,6 +77,7 @@ class AppServer:
     workers: int = 2
     log_path: Path | None = None
     _proc: subprocess.Popen | None = field(default=None, repr=False)
+    label = "gunicorn"
 
     def __post_init__(self) -> None:
         self.port = self.port or free_port(self.host)
@@ -136,17 +137,6 @@ class AppServer:
         except TimeoutError as exc:
             raise RuntimeError(f"{exc}\n--- app log ---\n{tail(self.log_path, 40)}") from exc
         return self
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
-    def stop(self) -> None:
-        stop_process(self._proc)
-        self._proc = None
-
-    def __enter__(self) -> AppServer:
-        return self.start()
 
     def __exit__(self, *exc) -> None:
         with contextlib.suppress(Exception):

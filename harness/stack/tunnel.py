@@ -15,9 +15,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.host import find_program, tail
-from harness.net import free_port, port_open
-from harness.proc import stop_process
+from harness.host import find_program
+from harness.net import free_port, wait_port
+from harness.proc import ChildService
 from harness.wait import wait_for
 
 
@@ -33,7 +33,7 @@ def generate_keypair(directory: Path, name: str = "id_ed25519") -> tuple[Path, s
 
 
 @dataclass
-class SSHTunnel:
+class SSHTunnel(ChildService):
     host: str
     user: str
     key_path: Path
@@ -43,7 +43,8 @@ class SSHTunnel:
     local_port: int = 0
     connect_timeout: float = 180.0
     _proc: subprocess.Popen | None = field(default=None, repr=False)
-    _log: Path | None = None
+    log_path: Path | None = None
+    label = "ssh"
 
     def __post_init__(self) -> None:
         self.local_port = self.local_port or free_port()
@@ -83,18 +84,13 @@ class SSHTunnel:
         def connected() -> bool:
             nonlocal attempt, last
             attempt += 1
-            self._log = Path(tempfile.mkstemp(prefix="ssh-tunnel-", suffix=".log")[1])
-            with open(self._log, "ab") as log:
+            self.log_path = Path(tempfile.mkstemp(prefix="ssh-tunnel-", suffix=".log")[1])
+            with open(self.log_path, "ab") as log:
                 self._proc = subprocess.Popen(
                     self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
                 )
             try:
-                wait_for(
-                    lambda: port_open("127.0.0.1", self.local_port),
-                    timeout=20,
-                    what=f"tunnel 127.0.0.1:{self.local_port}",
-                    alive=self._died,
-                )
+                wait_port("127.0.0.1", self.local_port, timeout=20, alive=self.died)
                 return True
             except (RuntimeError, TimeoutError) as exc:
                 self.stop()
@@ -109,30 +105,17 @@ class SSHTunnel:
             raise RuntimeError(f"SSH tunnel failed after {attempt} tries: {last}") from None
         return self
 
-    def _died(self) -> str | None:
-        if self._proc is not None and self._proc.poll() is not None:
-            return f"ssh exited with {self._proc.returncode}: {tail(self._log, 5)}"
-        return None
-
-    def stop(self) -> None:
-        stop_process(self._proc)
-        self._proc = None
-
-    def __enter__(self) -> SSHTunnel:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
 
 @dataclass
-class LocalSSHD:
+class LocalSSHD(ChildService):
     """An OpenSSH server on a loopback port that accepts one generated key."""
 
     port: int = 0
     workdir: Path | None = None
     user: str = field(default_factory=getpass.getuser)
     _proc: subprocess.Popen | None = field(default=None, repr=False)
+    log_path: Path | None = None
+    label = "sshd"
 
     def __post_init__(self) -> None:
         self.port = self.port or free_port()
@@ -173,28 +156,18 @@ class LocalSSHD:
                 ]
             )
         )
-        self._log = self.workdir / "sshd.log"
+        self.log_path = self.workdir / "sshd.log"
         self._proc = subprocess.Popen(
             [sshd, "-D", "-e", "-f", str(config)],
-            stdout=open(self._log, "ab"),  # noqa: SIM115
+            stdout=open(self.log_path, "ab"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(
-            lambda: port_open("127.0.0.1", self.port),
-            timeout=15,
-            what=f"sshd on port {self.port}",
-            alive=lambda: (
-                f"sshd exited: {tail(self._log)}"
-                if self._proc and self._proc.poll() is not None
-                else None
-            ),
-        )
+        wait_port("127.0.0.1", self.port, timeout=15, what="sshd", alive=self.died)
         return self
 
     def stop(self) -> None:
-        stop_process(self._proc)
-        self._proc = None
+        super().stop()
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
