@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -285,6 +285,17 @@ def scan_plan(stack: Stack) -> Path:
     if gate.returncode != 0:
         raise DeploymentError(f"the security gate refused the plan ({report}):\n{gate.stdout}")
     return planfile
+
+
+def apply_scanned(stack: Stack, check: Callable[[dict], None] | None = None) -> dict:
+    """A change to a live stack, as the first apply: plan -> gate scan -> ``check`` (an
+    assertion on the plan) -> apply exactly that saved plan; returns the plan."""
+    planfile = scan_plan(stack)
+    plan = json.loads(stack.tf("show", "-json", str(planfile)).stdout)
+    if check is not None:
+        check(plan)
+    stack.apply(planfile)
+    return plan
 
 
 # --------------------------------------------------------------------------- deploy
