@@ -101,10 +101,14 @@ def receive_upload() -> db.Upload:
             s3_version_id=version_id,
         )
     except db.DatabaseUnavailable as exc:
-        _compensate(storage, key, version_id)
-        raise DependencyUnavailable(
-            "database", f"database unavailable, the upload was rolled back: {exc}"
-        ) from exc
+        if _compensate(storage, key, version_id):
+            outcome = "the upload was rolled back"
+        else:
+            outcome = (
+                f"the upload could not be rolled back: the object {key!r} "
+                f"(version {version_id}) stays in storage without a record"
+            )
+        raise DependencyUnavailable("database", f"database unavailable, {outcome}: {exc}") from exc
     except BaseException:
         _compensate(storage, key, version_id)
         raise
@@ -121,19 +125,22 @@ def receive_upload() -> db.Upload:
     return row
 
 
-def _compensate(storage, key: str, version_id: str | None) -> None:
+def _compensate(storage, key: str, version_id: str | None) -> bool:
+    """Delete the version just written; False (and an ORPHAN log line) if that failed."""
     try:
         storage.delete_version(key, version_id)
-        log.warning(
-            "rolled back S3 object after failed insert",
-            extra={"s3_key": key, "version_id": version_id},
-        )
     except Exception:
         # Cannot do more here: leave a precise trail for the operator.
         log.exception(
             "ORPHAN: could not delete S3 object after failed insert",
             extra={"s3_key": key, "version_id": version_id},
         )
+        return False
+    log.warning(
+        "rolled back S3 object after failed insert",
+        extra={"s3_key": key, "version_id": version_id},
+    )
+    return True
 
 
 def _validated_version(version_id: str | None) -> str | None:

@@ -32,6 +32,13 @@ class StageTimeout(RuntimeError):
         )
 
 
+def tf_success_codes(args: tuple[str, ...]) -> tuple[int, ...]:
+    """Exit 2 means "changes present" for ``plan -detailed-exitcode`` only; from any other
+    command (and a plain plan) it is an error, e.g. a usage error."""
+    detailed = args[:1] == ("plan",) and "-detailed-exitcode" in args
+    return (0, 2) if detailed else (0,)
+
+
 def stop_process(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
     """SIGTERM the process group, then SIGKILL after ``timeout`` seconds."""
     if proc is None or proc.poll() is not None:

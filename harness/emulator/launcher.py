@@ -276,6 +276,7 @@ class MariaDB:
             "--character-set-server=utf8mb4",
             "--collation-server=utf8mb4_unicode_ci",
         ]
+        cmd += self.server_args()
         if _is_root():
             cmd.append("--user=root")
         self._proc = subprocess.Popen(
@@ -340,6 +341,13 @@ class MariaDB:
         if self._own_workdir and self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def server_args(self) -> list[str]:
+        """More server options (TLS: harness/stack/dbtls.py)."""
+        return []
+
+    def client_tls(self) -> dict:
+        return {}
+
     def connect_kwargs(self, **extra) -> dict:
         return {
             "host": self.host,
@@ -347,6 +355,7 @@ class MariaDB:
             "user": self.user,
             "password": self.password,
             "database": self.database,
+            **self.client_tls(),
             **extra,
         }
 

@@ -301,6 +301,17 @@ def scan_plan(stack: Stack) -> Path:
     return planfile
 
 
+def apply_scanned(stack: Stack, check: Callable[[dict], None] | None = None) -> dict:
+    """A change to a live stack, as the first apply: plan -> gate scan -> ``check`` (an
+    assertion on the plan) -> apply exactly that saved plan; returns the plan."""
+    planfile = scan_plan(stack)
+    plan = json.loads(stack.tf("show", "-json", str(planfile)).stdout)
+    if check is not None:
+        check(plan)
+    stack.apply(planfile)
+    return plan
+
+
 # --------------------------------------------------------------------------- deploy
 
 # what each target starts and hands the stack: (services, moto, environment, run_id, workdir,

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from harness.log import logger
 from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT, WORKING_COPY_IGNORE
-from harness.proc import StageTimeout
+from harness.proc import StageTimeout, tf_success_codes
 from harness.runid import new_run_id
 from harness.stack.override import OVERRIDE_FILE
 from harness.stack.targets import Target
@@ -189,7 +189,7 @@ class Stack:
                 grace=self.grace,
             )
             text = proc.stdout + proc.stderr
-            if proc.returncode in (0, 2) or not check:
+            if proc.returncode in tf_success_codes(args) or not check:
                 return proc
             transient = next((p for p in TRANSIENT_ERRORS if re.search(p, text)), None)
             if not transient or attempt > self.retries:

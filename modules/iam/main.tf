@@ -38,6 +38,9 @@ data "aws_iam_policy_document" "this" {
       "s3:GetObjectVersion",
       "s3:PutObject",
       "s3:DeleteObject",
+      # the upload's rollback deletes the exact version it wrote (DeleteObject
+      # with a VersionId), which AWS authorizes as s3:DeleteObjectVersion
+      "s3:DeleteObjectVersion",
       "s3:AbortMultipartUpload",
       "s3:ListMultipartUploadParts",
     ]

@@ -18,6 +18,8 @@ import requests
 pytestmark = pytest.mark.integration
 
 BOUNDARY = "hostile-client-boundary"
+MIB = 1024 * 1024
+MULTIPART_THRESHOLD = 8 * MIB  # the app's TransferConfig (app/storage.py)
 
 
 def _part_head(name: str) -> bytes:
@@ -61,10 +63,20 @@ def _assert_serves_the_next_client(deployment) -> None:
     assert requests.get(f"{deployment.app_url}/api/files/{name}", timeout=60).content == b"fine\n"
 
 
+def _multipart_uploads(deployment, name: str) -> list[dict]:
+    answer = deployment.client("s3").list_multipart_uploads(
+        Bucket=deployment.outputs["bucket_name"], Prefix=name
+    )
+    return answer.get("Uploads", [])
+
+
 def test_a_client_that_disconnects_mid_upload_leaves_no_object_and_no_row(deployment):
+    """More than the app's multipart threshold (8 MiB, app/storage.py) arrives before the
+    client goes: S3 holds a multipart upload in progress, which the app must abort."""
     name = f"disconnect-{uuid.uuid4().hex[:8]}.bin"
     head, tail = _part_head(name), f"\r\n--{BOUNDARY}--\r\n".encode()
-    declared = 4 * 1024 * 1024
+    declared, sent = 24 * MIB, 12 * MIB
+    assert sent > MULTIPART_THRESHOLD
     url = urlsplit(deployment.app_url)
     with socket.create_connection((url.hostname, url.port or 80), timeout=30) as sock:
         sock.sendall(
@@ -75,10 +87,17 @@ def test_a_client_that_disconnects_mid_upload_leaves_no_object_and_no_row(deploy
                 f"Content-Length: {len(head) + declared + len(tail)}\r\n\r\n"
             ).encode()
             + head
-            + b"x" * (declared // 4)  # a quarter of the file, then the client is gone
         )
-        time.sleep(1)
-    time.sleep(3)  # the worker sees the end of the stream at once; give it time to act
+        for _ in range(sent // MIB):  # half of the file, then the client is gone
+            sock.sendall(b"x" * MIB)
+        deadline = time.monotonic() + 60
+        while not _multipart_uploads(deployment, name):  # the first part is on its way
+            assert time.monotonic() < deadline, "no multipart upload began past the threshold"
+            time.sleep(0.5)
+    deadline = time.monotonic() + 30  # the worker sees the end of the stream at once
+    while _multipart_uploads(deployment, name) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _multipart_uploads(deployment, name) == [], "a multipart upload was left in S3"
     _assert_nothing_stored(deployment, name)
     _assert_serves_the_next_client(deployment)
 

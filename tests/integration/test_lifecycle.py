@@ -199,14 +199,27 @@ def test_instance_role_is_scoped(deployment):
             ]["Document"]
         )
     assert documents, "the role has no policy"
-    prefix = deployment.outputs["name_prefix"]  # the files and artifacts buckets of this run
+    out = deployment.outputs
+    prefix = out["name_prefix"]
+    # this run's own ARNs: its files bucket and objects, its artifacts, its parameter
+    sts = deployment.client("sts")
+    account = sts.get_caller_identity()["Account"]
+    own = {
+        f"arn:aws:s3:::{out['bucket_name']}",
+        f"arn:aws:s3:::{out['bucket_name']}/*",
+        f"arn:aws:s3:::{_artifact_bucket(deployment, prefix)}/app/*",
+        f"arn:aws:ssm:{sts.meta.region_name}:{account}:parameter{out['db_password_parameter']}",
+    }
     statements = [st for doc in documents for st in _as_list(_json(doc)["Statement"])]
+    reached = set()
     for st in statements:
         actions = _as_list(st.get("Action"))
         assert "*" not in actions
         if any(a.startswith(("s3:", "ssm:")) for a in actions):
-            for res in _as_list(st.get("Resource")):
-                assert res != "*" and (prefix in res or "parameter/" in res), res
+            resources = set(_as_list(st.get("Resource")))
+            assert resources <= own, f"{st.get('Sid')}: {sorted(resources - own)} not this run's"
+            reached |= resources
+    assert reached == own, f"the app cannot reach {sorted(own - reached)}"
     # no IAM user (and so no static access key) belongs to this run: credentials come
     # from the instance role only
     users = [u["UserName"] for u in iam.list_users()["Users"] if prefix in u["UserName"]]
@@ -217,6 +230,20 @@ def test_instance_role_is_scoped(deployment):
             InstanceIds=[deployment.outputs["instance_id"]]
         )["Reservations"][0]["Instances"][0]
     )
+
+
+def _artifact_bucket(deployment, prefix: str) -> str:
+    """This run's artifact bucket: named after the run's prefix, tagged Purpose=artifacts."""
+    s3 = deployment.client("s3")
+    found = [
+        b["Name"]
+        for b in s3.list_buckets()["Buckets"]
+        if b["Name"].startswith(prefix)
+        and {"Key": "Purpose", "Value": "artifacts"}
+        in s3.get_bucket_tagging(Bucket=b["Name"])["TagSet"]
+    ]
+    assert len(found) == 1, f"artifact buckets of {prefix}: {found}"
+    return found[0]
 
 
 def _json(doc):
@@ -301,16 +328,34 @@ def test_objects_are_in_the_bucket(deployment, uploaded):
 
 
 def test_one_row_per_upload(deployment, uploaded):
+    """Each row names the object version it records, whose size and SHA-256 it holds;
+    each of the two files has one row and one version."""
     conn = deployment.db()
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT filename, uploaded_at FROM uploads ORDER BY uploaded_at")
+            cur.execute(
+                "SELECT filename, uploaded_at, size, sha256, s3_key, s3_version_id"
+                " FROM uploads ORDER BY uploaded_at"
+            )
             rows = cur.fetchall()
     finally:
         conn.close()
     names = [r[0] for r in rows]
     assert names.count("client-list.csv") == 1 and names.count("cat-pic.png") == 1, rows
-    assert all(r[1] is not None for r in rows)
+    s3, bucket = deployment.client("s3"), deployment.outputs["bucket_name"]
+    for filename, uploaded_at, size, sha256, key, version_id in rows:
+        assert uploaded_at is not None and version_id, (filename, version_id)
+        stored = s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)
+        body = stored["Body"].read()
+        assert stored["VersionId"] == version_id, filename
+        assert stored["ContentLength"] == len(body) == size, filename
+        assert hashlib.sha256(body).hexdigest() == sha256, filename
+    for filename, content in (("client-list.csv", CSV), ("cat-pic.png", PNG)):
+        [row] = [r for r in rows if r[0] == filename]
+        assert row[2] == len(content) and row[3] == hashlib.sha256(content).hexdigest()
+        versions = s3.list_object_versions(Bucket=bucket, Prefix=row[4]).get("Versions", [])
+        versions = [v for v in versions if v["Key"] == row[4]]
+        assert [v["VersionId"] for v in versions] == [row[5]], "one version per upload"
 
 
 def test_app_health_reports_both_dependencies(deployment):

@@ -9,36 +9,14 @@ import json
 
 import pytest
 
+from harness.stack.drift import unexplained_drift
+
 pytestmark = pytest.mark.integration
-
-# Attributes the emulator cannot round-trip, with the reason. Anything else that a second
-# plan wants to change is a real drift and fails the test. On AWS the list is empty.
-EMULATOR_DRIFT = {
-    # moto 5.2.5 drops the description of a rule whose source is another security group
-    # (UserIdGroupPairs[].Description), so the provider sees description = null.
-    ("aws_vpc_security_group_ingress_rule", "description"),
-    ("aws_vpc_security_group_egress_rule", "description"),
-}
-
-
-def _changed_attributes(change: dict) -> set[str]:
-    before, after = change.get("before") or {}, change.get("after") or {}
-    unknown = change.get("after_unknown") or {}
-    return {k for k in set(before) | set(after) if before.get(k) != after.get(k) or unknown.get(k)}
 
 
 def test_second_plan_is_empty(deployment):
-    plan = deployment.stack.plan_json()
-    allowed = EMULATOR_DRIFT if deployment.target == "emulator" else set()
-    drift = {}
-    for rc in plan.get("resource_changes", []):
-        actions = rc["change"]["actions"]
-        if actions in (["no-op"], ["read"]):
-            continue
-        attrs = _changed_attributes(rc["change"]) - {"tags_all"} if actions == ["update"] else {"*"}
-        unexplained = {a for a in attrs if (rc["type"], a) not in allowed}
-        if unexplained or actions != ["update"]:
-            drift[rc["address"]] = (actions, sorted(unexplained or attrs))
+    # the emulator's exemptions, each with its reason: harness/stack/drift.py (none on AWS)
+    drift = unexplained_drift(deployment.stack.plan_json(), deployment.target)
     assert not drift, f"a plan after apply wants changes: {json.dumps(drift, indent=1)}"
     if deployment.target == "aws":
         code, text = deployment.stack.plan_exitcode()

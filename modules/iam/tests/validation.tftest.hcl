@@ -63,6 +63,19 @@ run "role_and_profile" {
   }
 
   assert {
+    condition = jsonencode({ for s in data.aws_iam_policy_document.this.statement : s.sid => sort(s.actions) if s.sid == "ObjectReadWrite" || s.sid == "BucketList" }) == jsonencode({
+      BucketList      = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions"]
+      ObjectReadWrite = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectVersion", "s3:ListMultipartUploadParts", "s3:PutObject"]
+    })
+    error_message = "The app's objects: read, write, and delete a version (the upload's rollback deletes the exact version it wrote: DeleteObject with a VersionId needs s3:DeleteObjectVersion), on the bucket's objects only."
+  }
+
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this.statement : s.sid if contains(s.actions, "s3:DeleteObjectVersion") || contains(s.actions, "s3:DeleteObject")]) == 1
+    error_message = "Deleting objects or versions is granted by ObjectReadWrite alone (the files bucket's objects), never on the artifacts."
+  }
+
+  assert {
     condition     = jsonencode([for s in data.aws_iam_policy_document.this.statement : s.condition if s.sid == "PutMetricsInOwnNamespace"]) == jsonencode([[{ test = "StringEquals", variable = "cloudwatch:namespace", values = ["filestore/test"] }]])
     error_message = "Metrics go to the stack's own namespace only."
   }

@@ -152,3 +152,8 @@ def test_failed_rollback_is_logged_as_orphan(client, aws, monkeypatch, capsys):
     [version] = aws.versions("a.txt")
     assert "ORPHAN" in out
     assert version["VersionId"] in out
+    # the answer tells the truth: the object is still there, without a row
+    error = resp.get_json()["error"]
+    assert "rolled back" not in error.replace("could not be rolled back", "")
+    assert "could not be rolled back" in error
+    assert version["VersionId"] in error
