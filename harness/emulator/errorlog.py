@@ -21,6 +21,8 @@ import re
 import sys
 from urllib.parse import parse_qs
 
+from werkzeug.test import run_wsgi_app
+
 _FORM = "application/x-www-form-urlencoded"
 _MAX_FORM = 1 << 20  # query-protocol bodies are small; larger ones are not buffered
 _CODE = re.compile(rb"<Code>([^<]{1,200})</Code>|\"__type\"\s*:\s*\"(?:[^\"#]*#)?([^\"]{1,200})\"")
@@ -67,24 +69,18 @@ class ErrorLog:
 
     def __call__(self, environ, start_response):
         operation = _operation(environ)
-        seen: list[str] = []
-
-        def capture(status, headers, exc_info=None):
-            seen.append(status)
-            return start_response(status, headers, exc_info)
-
-        chunks = self.app(environ, capture)
-        if not seen or seen[0][:1] not in ("4", "5"):
-            return chunks
+        chunks, status, headers = run_wsgi_app(self.app, environ)
+        start_response(status, headers.to_wsgi_list())
+        if status[:1] not in ("4", "5"):
+            return chunks  # streamed on, unread (large S3 objects)
         try:
             body = b"".join(chunks)
         finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
+            chunks.close()
         found = _CODE.search(body[:8192])
         code = (found[1] or found[2]).decode("utf-8", "replace") if found else "-"
         print(
-            f"[moto] {seen[0].split()[0]} {environ.get('REQUEST_METHOD')} "
+            f"[moto] {status.split()[0]} {environ.get('REQUEST_METHOD')} "
             f"{environ.get('PATH_INFO')} {operation or '-'} code={code} "
             f"{environ.get('HTTP_AMZ_SDK_REQUEST') or 'attempt=-'} "
             f"invocation={environ.get('HTTP_AMZ_SDK_INVOCATION_ID', '-')}",

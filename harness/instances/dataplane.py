@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from botocore.config import Config
+from werkzeug.test import run_wsgi_app
 
 from harness.emulator.clients import client
 from harness.emulator.errorlog import query_form
@@ -328,14 +329,9 @@ class Ec2ActionHook:
         listener = self.listeners.get(params.get("Action", [""])[0])
         if listener is None:
             return self.app(environ, start_response)
-        answered: list = []
-
-        def capture(status, headers, exc_info=None):
-            answered.append(status)
-            return start_response(status, headers, exc_info)
-
-        body = self.app(environ, capture)
-        if answered and answered[0].startswith("2"):
+        body, status, headers = run_wsgi_app(self.app, environ)
+        start_response(status, headers.to_wsgi_list())
+        if status.startswith("2"):
             listener([v[0] for k, v in params.items() if k.startswith("InstanceId.")])
         return body
 

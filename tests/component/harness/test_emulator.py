@@ -168,7 +168,7 @@ AWKWARD_KEYS = [
     "crlf\r\n.txt",
     "résumé/Ünïcødé 한글.txt",
 ]
-# what S3 answers under encoding-type=url (measured, see harness.emulator.corrections.s3_url_encode)
+# what S3 answers under encoding-type=url (measured, see harness.emulator.corrections.s3.s3_url_encode)
 S3_ENCODED = {
     "100% done.pdf": "100%25+done.pdf",
     "a+b c.txt": "a%2Bb+c.txt",

@@ -1,32 +1,32 @@
-"""Corrections to moto 5.2.5's own behaviour, applied in the emulator's process.
-
-:mod:`harness.emulator.server` applies them before it serves; each is a small wrapper around one
-moto method, so an upgrade that fixes the original makes the wrapper a no-op, never a
-conflict. Each says where upstream it belongs. All are tested in
-``tests/unit/harness/test_emulator.py``; the RDS one also by
-``tests/integration/test_shared_emulator.py`` (two stacks applied at once on one emulator).
+"""S3: where moto 5.2.5 differs from S3 in what the stack's provider and app do.
 
 1. **Conditions in bucket policies.** moto skips condition operators it does not implement
    (all but ``StringEquals``), so a ``Deny`` with ``"Bool": {"aws:SecureTransport":
    "false"}`` (the stack's TLS-only bucket policy) becomes a deny-all and every object
    request fails with 403. Every AWS endpoint is reached over TLS, so on AWS that statement
    never applies to the SDK's requests; here the emulator's requests count as TLS requests.
+   Upstream: moto/iam/access_control.py, ``IAMPolicyStatement`` condition evaluation.
 2. **ListObjectVersions ignores ``encoding-type=url``.** See :func:`_list_object_versions`.
 3. **S3 keys with a line break cannot be reached** on moto's server. See
    :func:`_s3_urls_with_line_breaks`.
-4. **Every RDS instance has the same ``DbiResourceId``.** See :func:`_unique_dbi_resource_id`.
+4. **Tags on CreateBucket.** The provider sends a bucket's tags inside
+   ``CreateBucketConfiguration`` (S3's tag-on-create). moto ignores them, so the bucket
+   ends up untagged (a drift on every plan, and invisible to a search by tag).
+   :class:`BucketTagsOnCreate` applies them with a PutBucketTagging right after a
+   successful create. Upstream: moto/s3/responses.py, ``_bucket_response_put``.
 """
 
 from __future__ import annotations
 
+import io
 from urllib.parse import quote_plus
+from xml.sax.saxutils import escape
 
 from moto.core.responses import ActionResult
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
-from moto.moto_api._internal import mock_random
-from moto.rds.models import DBInstance
 from moto.s3.models import S3Backend
 from moto.s3.responses import S3Response
+from werkzeug.test import run_wsgi_app
 
 # ------------------------------------------------------------- policy conditions
 
@@ -50,7 +50,7 @@ def _is_action_permitted(
     return _original_permitted(self, action, resource, principal, incoming_condition_values)
 
 
-# ------------------------------------------------------------- S3 version listings
+# ------------------------------------------------------------- version listings
 
 _original_list_object_versions = S3Response.list_object_versions
 
@@ -143,36 +143,78 @@ def _s3_urls_with_line_breaks(self):
     return module
 
 
-# ------------------------------------------------------------- RDS resource ids
-
-_original_db_instance_init = DBInstance.__init__
+# ------------------------------------------------------------- tags on create
 
 
-def _unique_dbi_resource_id(self, *args, **kwargs) -> None:
-    """Give every DB instance its own ``DbiResourceId``, as RDS does.
+def _create_bucket_tags(body: bytes) -> list[tuple[str, str]]:
+    import xml.etree.ElementTree as ET
 
-    moto 5.2.5 sets ``self.dbi_resource_id = "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U"`` in
-    ``DBInstance.__init__`` (moto/rds/models.py), the same id for every instance. The aws
-    provider stores that id as the resource's ``id`` and reads the instance back with
-    ``DescribeDBInstances`` filtered on ``dbi-resource-id`` (``findDBInstanceByID`` in
-    internal/service/rds/instance.go). With two instances on one emulator, e.g. two stacks
-    applied at once, the filter matches both, ``AssertSingleValueResult`` answers "too many
-    results", which the provider treats as not-found, falls back to an identifier lookup of
-    ``db-M5EN...``, and fails with "reading RDS DB Instance (...): couldn't find resource".
-    On destroy, the deletion waiter keeps finding the *other* stack's instance under the same
-    id, ``available``, and polls until its 60-minute timeout. Nothing here is a thread
-    race: the same happens with two stacks applied one after the other.
-
-    Upstream: moto/rds/models.py, ``DBInstance.__init__`` should draw the id from
-    ``mock_random`` as it does for ``DbClusterResourceId``. LocalStack, whose RDS is
-    moto's, had the same report (localstack/localstack#9577); none was found on moto.
-    """
-    _original_db_instance_init(self, *args, **kwargs)
-    self.dbi_resource_id = "db-" + mock_random.get_random_string(26).upper()
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return []
+    tags = []
+    for tag in root.iter():
+        if tag.tag.rsplit("}", 1)[-1] == "Tag":
+            fields = {child.tag.rsplit("}", 1)[-1]: (child.text or "") for child in tag}
+            if "Key" in fields:
+                tags.append((fields["Key"], fields.get("Value", "")))
+    return tags
 
 
-def apply_patches() -> None:
+class BucketTagsOnCreate:
+    """WSGI middleware: the tags of a CreateBucket applied once the bucket exists."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if (
+            environ.get("REQUEST_METHOD") == "PUT"
+            and not environ.get("QUERY_STRING")
+            and environ.get("PATH_INFO", "").count("/") == 1
+            and int(environ.get("CONTENT_LENGTH") or 0) > 0
+        ):
+            return self._create_bucket(environ, start_response)
+        return self.app(environ, start_response)
+
+    def _create_bucket(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length)
+        environ = dict(environ, **{"wsgi.input": io.BytesIO(raw)})
+        body_iter, status, headers = run_wsgi_app(self.app, environ, buffered=True)
+        body = b"".join(body_iter)
+        tags = _create_bucket_tags(raw) if b"CreateBucketConfiguration" in raw else []
+        if tags and status.startswith("200"):
+            tagging = (
+                '<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>'
+                + "".join(
+                    f"<Tag><Key>{escape(k)}</Key><Value>{escape(v)}</Value></Tag>" for k, v in tags
+                )
+                + "</TagSet></Tagging>"
+            ).encode()
+            inner = dict(environ)
+            inner.update(
+                {
+                    "QUERY_STRING": "tagging",
+                    "CONTENT_LENGTH": str(len(tagging)),
+                    "CONTENT_TYPE": "application/xml",
+                    "wsgi.input": io.BytesIO(tagging),
+                }
+            )
+            inner.pop("HTTP_CONTENT_MD5", None)
+            for key in [
+                k
+                for k in inner
+                if k.startswith("HTTP_X_AMZ_CHECKSUM") or k == "HTTP_X_AMZ_SDK_CHECKSUM_ALGORITHM"
+            ]:
+                inner.pop(key)
+            run_wsgi_app(self.app, inner, buffered=True)
+        start_response(status, headers.to_wsgi_list())
+        return [body]
+
+
+def apply() -> None:
     IAMPolicyStatement.is_action_permitted = _is_action_permitted
     S3Response.list_object_versions = _list_object_versions
-    DBInstance.__init__ = _unique_dbi_resource_id
     S3Backend._url_module = property(_s3_urls_with_line_breaks)
