@@ -84,6 +84,7 @@ class ChildService:
     _proc: subprocess.Popen | None
     log_path: Path | None
     label = "process"
+    stop_timeout = 10.0  # after SIGTERM, before SIGKILL
 
     def died(self) -> str | None:
         """Why the child is gone (its exit code and last log lines), or None if alive."""
@@ -99,7 +100,7 @@ class ChildService:
         return self._proc is not None and self._proc.poll() is None
 
     def stop(self) -> None:
-        stop_process(self._proc)
+        stop_process(self._proc, timeout=self.stop_timeout)
         self._proc = None
 
     def __enter__(self):

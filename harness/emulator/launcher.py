@@ -27,10 +27,10 @@ import requests
 from filelock import FileLock
 
 from harness.emulator.clients import DEFAULT_REGION, FAKE_CREDENTIALS, client, client_kwargs
-from harness.host import find_program, tail
+from harness.host import find_program
 from harness.net import free_port, port_open
 from harness.paths import REPO_ROOT, cache_root
-from harness.proc import stop_process
+from harness.proc import ChildService
 from harness.wait import wait_for
 
 MOTO_HEALTH_PATH = "/moto-api/config"  # see MotoServer.healthy
@@ -40,7 +40,7 @@ MOTO_HEALTH_PATH = "/moto-api/config"  # see MotoServer.healthy
 
 
 @dataclass
-class MotoServer:
+class MotoServer(ChildService):
     """A moto server on a loopback port, started as its own process.
 
     ``url`` given: attach to an emulator that is already running (never stopped here).
@@ -56,6 +56,7 @@ class MotoServer:
     # EC2 instances boot as containers (harness/instances/dataplane.py), names resolved in them
     instances: bool = False
     extra_hosts: dict[str, str] = field(default_factory=dict)
+    label = "moto server"
 
     def __post_init__(self) -> None:
         if self.url:
@@ -102,29 +103,22 @@ class MotoServer:
             self.healthy,
             timeout=30,
             what=f"moto server on port {self.port}",
-            alive=self._died,
+            alive=self.died,
         )
         return self
 
     def stop(self) -> None:
-        if not self.external:
-            pid = self._proc.pid if self._proc is not None else None
-            stop_process(self._proc, timeout=60 if self.instances else 10)
-            self._proc = None
-            if self.instances and pid:
-                from harness.instances.sweep import sweep
+        """Stop the server (never one attached to); its data plane removes its instances
+        (it is given a minute), and a sweep what a killed plane could not."""
+        if self.external:
+            return
+        pid = self.pid  # its process group holds the data plane's containers
+        self.stop_timeout = 60.0 if self.instances else 10.0
+        super().stop()
+        if self.instances and pid:
+            from harness.instances.sweep import sweep
 
-                sweep(owner_pid=pid)  # what a killed data plane could not remove
-
-    def _died(self) -> str | None:
-        if self._proc is not None and self._proc.poll() is not None:
-            return f"exited with {self._proc.returncode}:\n{tail(self.log_path)}"
-        return None
-
-    @property
-    def pid(self) -> int | None:
-        """The server's process (its group holds the data plane's containers)."""
-        return self._proc.pid if self._proc else None
+            sweep(owner_pid=pid)
 
     def healthy(self) -> bool:
         """Is a moto server answering at ``url``? Constant time, whatever it holds.
@@ -152,12 +146,6 @@ class MotoServer:
 
     def client(self, service: str):
         return client(service, self.url, region=self.region)
-
-    def __enter__(self) -> MotoServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 def moto_from_env(**kwargs) -> MotoServer:
@@ -221,7 +209,7 @@ def _template_datadir() -> Path:
 
 
 @dataclass
-class MariaDB:
+class MariaDB(ChildService):
     """A throwaway MariaDB server on a free loopback port with one database and user."""
 
     database: str = "filestore"
@@ -233,6 +221,8 @@ class MariaDB:
     _proc: subprocess.Popen | None = field(default=None, repr=False)
     _own_workdir: bool = False
     _provisioned: bool = False
+    label = "MariaDB"
+    stop_timeout = 30.0
 
     def __post_init__(self) -> None:
         if not self.port:
@@ -287,16 +277,11 @@ class MariaDB:
             timeout=60,
             interval=0.05,
             what=f"MariaDB on port {self.port}",
-            alive=self._died,
+            alive=self.died,
         )
         if not self._provisioned:
             self._provision()
         return self
-
-    def _died(self) -> str | None:
-        if self._proc is not None and self._proc.poll() is not None:
-            return f"exited with {self._proc.returncode}:\n{tail(self.log_path)}"
-        return None
 
     def _provision(self) -> None:
         self.provision()
@@ -325,17 +310,6 @@ class MariaDB:
             conn.close()
         self._provisioned = True
 
-    def stop(self) -> None:
-        stop_process(self._proc, timeout=30)
-        self._proc = None
-
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
     def destroy(self) -> None:
         self.stop()
         if self._own_workdir and self.workdir is not None:
@@ -363,9 +337,6 @@ class MariaDB:
         import pymysql
 
         return pymysql.connect(**self.connect_kwargs(**extra))
-
-    def __enter__(self) -> MariaDB:
-        return self.start()
 
     def __exit__(self, *exc) -> None:
         self.destroy()
