@@ -255,7 +255,8 @@ class Difference:
         return bool(self.appeared or self.vanished or self.changed or self.missing_file)
 
     def report(self) -> str:
-        rel = self.root.inventory_path.relative_to(REPO_ROOT)
+        path = self.root.inventory_path
+        rel = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
         if self.missing_file:
             lines = [f"{self.root}: no committed inventory ({rel})"]
         else:
