@@ -39,6 +39,7 @@ def planned():
 
 
 @pytest.mark.toolchain
+@pytest.mark.xdist_group("plan-inventory")  # on one worker: one plan per root
 @pytest.mark.parametrize("root", OFFLINE, ids=str)
 def test_inventory_as_committed(planned, root):
     diff = pi.compare(root, planned(root), pi.load(root))
@@ -46,6 +47,7 @@ def test_inventory_as_committed(planned, root):
 
 
 @pytest.mark.toolchain
+@pytest.mark.xdist_group("plan-inventory")  # on one worker: one plan per root
 def test_a_resource_appearing_or_vanishing_is_named_with_the_command(planned):
     committed = {"module.web.aws_eip.this": {}}  # as if the PR dropped an EIP, added the instance
     report = pi.compare(EXAMPLE, planned(EXAMPLE), committed).report()
@@ -57,6 +59,7 @@ def test_a_resource_appearing_or_vanishing_is_named_with_the_command(planned):
 
 
 @pytest.mark.toolchain
+@pytest.mark.xdist_group("plan-inventory")  # on one worker: one plan per root
 def test_an_attribute_that_says_what_a_resource_is_is_compared(planned):
     now = planned(EXAMPLE)
     assert now["module.web.aws_instance.this"] == {"ami": pi.AMI_ID, "instance_type": "t3.micro"}
@@ -79,6 +82,11 @@ def test_every_environment_and_example_has_inputs_and_a_committed_inventory():
         True,
     ]
     assert EXAMPLE in OFFLINE
+    files = {
+        str(f.relative_to(pi.INVENTORY_DIR))[: -len(".yaml")]
+        for f in pi.INVENTORY_DIR.rglob("*.yaml")
+    }
+    assert files == set(names), f"inventories of no root (delete them): {files - set(names)}"
 
 
 def test_a_root_that_calls_an_api_does_not_plan_offline():
