@@ -40,6 +40,7 @@ from pathlib import Path
 import tftest
 import yaml
 
+from harness.emulator import FAKE_CREDENTIALS, moto_from_env
 from harness.override import EMULATED_SERVICES, OVERRIDE_FILE, emulator_override
 from harness.paths import APP_DIR, ENVIRONMENTS_DIR, MODULES_DIR, REPO_ROOT, WORKING_COPY_IGNORE
 
@@ -73,14 +74,9 @@ UNKNOWN = "(known after apply)"
 
 # Nothing listens on port 1: an API call fails at once, and never leaves the machine.
 CLOSED_ENDPOINT = "http://127.0.0.1:1"
-CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "TF_INPUT": "0",
-}
+CLI_ENV = {**FAKE_CREDENTIALS, "AWS_EC2_METADATA_DISABLED": "true", "TF_INPUT": "0"}
 # Settings of the caller's own AWS account that must not reach a plan with no cloud.
-DROPPED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_DEFAULT_PROFILE")
+DROPPED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
 
 
 @dataclass(frozen=True)
@@ -189,14 +185,23 @@ def plan(root: Root, toolchain, endpoint: str | None = None) -> tftest.Terraform
         tf = tftest.TerraformTest(
             tfdir,
             binary=str(toolchain.binary),
-            env=toolchain.environ(CREDENTIALS),
+            env=toolchain.environ(CLI_ENV),
             cache_dir=tfdir.parent / ".tftest-cache",  # else tftest inspects the call stack
         )
         for name in DROPPED_ENV:
             tf.env.pop(name, None)
         tf.setup()
         with _tempfiles_in(tfdir):
-            return tf.plan(output=True, tf_vars=root.tf_vars)
+            try:
+                return tf.plan(output=True, tf_vars=root.tf_vars)
+            except tftest.TerraformTestError as exc:
+                if endpoint or CLOSED_ENDPOINT.removeprefix("http://") not in str(exc):
+                    raise
+                raise tftest.TerraformTestError(
+                    f"{root}: a data source calls an API, which a plan with no cloud cannot "
+                    "answer: give the root an input that bypasses it (as ami_id does for "
+                    f"aws_ami), or plan it on the emulator (EMULATOR_ROOTS in {__name__})\n{exc}"
+                ) from exc
 
 
 def inventory(planned: tftest.TerraformPlanOutput) -> dict[str, dict]:
@@ -304,8 +309,6 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         endpoint = None
         if any(r.on_emulator for r in selected):
-            from harness.emulator import moto_from_env
-
             endpoint = stack.enter_context(moto_from_env()).url
         for root in selected:
             t0 = time.monotonic()

@@ -70,6 +70,25 @@ def test_an_attribute_that_says_what_a_resource_is_is_compared(planned):
     assert "'instance_type': 't3.nano'} -> {" in diff.report()
 
 
+@pytest.mark.toolchain
+def test_a_data_source_that_calls_an_api_offline_is_named_with_what_to_do(monkeypatch):
+    from harness.toolchain import get_toolchain
+
+    refused = (  # what the provider says when a data source reaches the closed endpoint
+        "Error running command plan: 1 Error: reading EC2 AMIs: operation error EC2: "
+        'DescribeImages, request send failed, Post "http://127.0.0.1:1/": connection refused'
+    )
+
+    def plan(self, **kwargs):
+        raise tftest.TerraformTestError(refused)
+
+    monkeypatch.setattr(tftest.TerraformTest, "plan", plan)  # init runs for real
+    with pytest.raises(tftest.TerraformTestError) as failed:
+        pi.plan(EXAMPLE, get_toolchain(build=False))
+    assert str(failed.value).startswith(f"{EXAMPLE}: a data source calls an API")
+    assert "EMULATOR_ROOTS" in str(failed.value) and refused in str(failed.value)
+
+
 def test_every_environment_and_example_has_inputs_and_a_committed_inventory():
     names = [r.name for r in pi.roots()]
     assert {"environments/dev", "environments/prod", EXAMPLE.name} <= set(names)
