@@ -12,6 +12,7 @@ module "web" {
   source = "../.."
 
   name_prefix           = var.name_prefix
+  ami_id                = var.ami_id
   subnet_id             = var.subnet_id
   security_group_ids    = var.security_group_ids
   instance_profile_name = var.instance_profile_name

@@ -24,3 +24,9 @@ variable "instance_profile_name" {
   description = "Instance profile of the server."
   type        = string
 }
+
+variable "ami_id" {
+  description = "AMI of the server. null: the newest Ubuntu 24.04 LTS amd64 image published by Canonical."
+  type        = string
+  default     = null
+}
