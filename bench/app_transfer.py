@@ -32,7 +32,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import requests  # noqa: E402
 
-from harness.emulator import FAKE_CREDENTIALS, MariaDB, MotoServer  # noqa: E402
+from harness.dbtls import TlsMariaDB  # noqa: E402
+from harness.emulator import FAKE_CREDENTIALS, MotoServer  # noqa: E402
 from harness.net import free_port, wait_until  # noqa: E402
 
 MiB = 1024 * 1024
@@ -152,7 +153,7 @@ def run(size_mb: int, workers: int) -> int:
     size = size_mb * MiB
     with tempfile.TemporaryDirectory(prefix="filestore-bench-") as tmp_s:
         tmp = Path(tmp_s)
-        with MotoServer() as moto, MariaDB() as db:
+        with MotoServer() as moto, TlsMariaDB(names=("localhost",)) as db:
             s3 = moto.client("s3")
             s3.create_bucket(Bucket=BUCKET)
             s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
@@ -166,8 +167,9 @@ def run(size_mb: int, workers: int) -> int:
                     "AWS_DEFAULT_REGION": moto.region,
                     "FILESTORE_BUCKET": BUCKET,
                     "FILESTORE_AWS_ENDPOINT_URL": moto.url,
-                    "FILESTORE_DB_HOST": db.host,
+                    "FILESTORE_DB_HOST": "localhost",  # the stand-in's certificate's name
                     "FILESTORE_DB_PORT": str(db.port),
+                    "FILESTORE_DB_CA_FILE": str(db.ca.cert_path),
                     "FILESTORE_DB_NAME": db.database,
                     "FILESTORE_DB_USER": db.user,
                     "FILESTORE_DB_PASSWORD_PARAM": PARAM,

@@ -18,7 +18,12 @@ from moto import mock_aws
 from app import create_app
 from app.db import SCHEMA
 from harness.app_runner import AppServer
+from harness.dbtls import TlsMariaDB
 from harness.emulator import DEFAULT_REGION, FAKE_CREDENTIALS, MariaDB, MotoServer
+
+# The database's name for the app: the stand-in's certificate names it; the harness's own
+# connections (``mariadb.connect()``) use the address and verify the CA only.
+DB_NAME = "localhost"
 
 
 @dataclass
@@ -36,8 +41,10 @@ class Aws:
 
 @pytest.fixture(scope="session")
 def mariadb():
-    """A real MariaDB server for the session (one per xdist worker: free port, own dir)."""
-    server = MariaDB()
+    """A real MariaDB server for the session (one per xdist worker: free port, own dir),
+    as RDS with require_secure_transport: TLS only, its certificate from the emulator CA
+    for the name the app is given (``DB_NAME``)."""
+    server = TlsMariaDB(names=(DB_NAME,))
     server.start()
     conn = server.connect()
     try:
@@ -101,8 +108,9 @@ def base_config(mariadb: MariaDB, **overrides) -> dict:
         "FILESTORE_BUCKET": BUCKET,
         "AWS_REGION": DEFAULT_REGION,
         "FILESTORE_AWS_ENDPOINT_URL": "",
-        "FILESTORE_DB_HOST": mariadb.host,
+        "FILESTORE_DB_HOST": DB_NAME,
         "FILESTORE_DB_PORT": mariadb.port,
+        "FILESTORE_DB_CA_FILE": str(mariadb.ca.cert_path),
         "FILESTORE_DB_NAME": mariadb.database,
         "FILESTORE_DB_USER": mariadb.user,
         "FILESTORE_DB_PASSWORD": mariadb.password,
@@ -199,8 +207,9 @@ def live_env(moto: MotoServer, mariadb: MariaDB, bucket: str, **extra) -> dict:
             "AWS_DEFAULT_REGION": moto.region,
             "FILESTORE_BUCKET": bucket,
             "FILESTORE_AWS_ENDPOINT_URL": moto.url,
-            "FILESTORE_DB_HOST": mariadb.host,
+            "FILESTORE_DB_HOST": DB_NAME,
             "FILESTORE_DB_PORT": str(mariadb.port),
+            "FILESTORE_DB_CA_FILE": str(mariadb.ca.cert_path),
             "FILESTORE_DB_NAME": mariadb.database,
             "FILESTORE_DB_USER": mariadb.user,
             "FILESTORE_DB_PASSWORD_PARAM": PASSWORD_PARAM,
