@@ -240,12 +240,6 @@ variable "log_kms_key_arn" {
   default     = null
 }
 
-variable "parameter_group_name" {
-  description = "DB parameter group to use. null: the engine's default group."
-  type        = string
-  default     = null
-}
-
 variable "tags" {
   description = "Tags added to every resource of the module (merged with a Name tag)."
   type        = map(string)
