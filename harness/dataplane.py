@@ -30,7 +30,8 @@ never used on our machines) and ``AWS_ENDPOINT_URL`` (the emulator). That drop-i
 only emulator-specific setting inside an instance; no access key is ever written there.
 Names resolve as in the VPC: every RDS endpoint address the API knows maps to
 ``rds_address`` (the MariaDB stand-in on the host's loopback) in the instance's
-/etc/hosts, plus any ``extra_hosts``.
+/etc/hosts, plus any ``extra_hosts``. Each boot also gets the emulator's CA
+(``harness/dbtls.py``), the "RDS CA bundle" that signs the stand-in's certificate.
 
 It runs as a thread of the moto server process (``python -m harness.moto_server
 --instances IMAGE``), so it starts and stops with the emulator. On stop every container,
@@ -52,6 +53,7 @@ import boto3
 from botocore.config import Config
 
 from harness import nspawn
+from harness.dbtls import emulator_ca
 from harness.imds import (
     Lazy,
     MetadataService,
@@ -251,6 +253,7 @@ class DataPlane:
                         "AWS_ENDPOINT_URL": self.endpoint_url,
                     },
                     hosts=hosts,
+                    rds_ca=emulator_ca().cert_pem,
                 )
             )
             managed.hosts = hosts
