@@ -97,6 +97,7 @@ resource "aws_db_instance" "this" {
   publicly_accessible    = false
   multi_az               = var.multi_az
   parameter_group_name   = aws_db_parameter_group.this.name
+  ca_cert_identifier     = var.ca_cert_identifier
 
   iam_database_authentication_enabled = var.iam_database_authentication_enabled
   enabled_cloudwatch_logs_exports     = var.enabled_cloudwatch_logs_exports

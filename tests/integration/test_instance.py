@@ -139,7 +139,8 @@ def test_the_app_reaches_the_database_over_verified_tls(deployment, instance):
         instance,
         f"echo {script} | base64 -d > /run/tls_probe.py && cd /opt/filestore && "
         "set -a && . /etc/filestore/filestore.env && set +a && "
-        "runuser -u filestore -- /opt/filestore/venv/bin/python /run/tls_probe.py",
+        "runuser -u filestore -- env PYTHONPATH=/opt/filestore "
+        "/opt/filestore/venv/bin/python /run/tls_probe.py",
     ).splitlines()[-1]
     version, check_hostname, host = out.split()
     assert version.startswith("TLSv1.") and check_hostname == "True", out

@@ -69,6 +69,21 @@ run "only_tls_connections" {
     condition     = [for p in aws_db_parameter_group.this.parameter : p.value if p.name == "require_secure_transport"] == ["1"]
     error_message = "require_secure_transport is ON (1): RDS refuses a login without TLS."
   }
+
+  assert {
+    condition     = aws_db_instance.this.ca_cert_identifier == "rds-ca-rsa2048-g1"
+    error_message = "The server certificate comes from a current RDS CA (in the global bundle the app trusts), not the engine's default of the day."
+  }
+}
+
+run "rejects_an_expired_rds_ca" {
+  command = plan
+
+  variables {
+    ca_cert_identifier = "rds-ca-2019"
+  }
+
+  expect_failures = [var.ca_cert_identifier]
 }
 
 run "the_parameter_group_follows_the_engine_version" {
