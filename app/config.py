@@ -18,12 +18,15 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "FILESTORE_BUCKET": ("", str),
     "AWS_REGION": ("", str),
     "FILESTORE_AWS_ENDPOINT_URL": ("", str),
-    "FILESTORE_DB_HOST": ("127.0.0.1", str),
+    # no default: a wrong or missing endpoint must fail at start, not reach some local server
+    "FILESTORE_DB_HOST": ("", str),
     "FILESTORE_DB_PORT": (3306, int),
     "FILESTORE_DB_NAME": ("filestore", str),
     "FILESTORE_DB_USER": ("filestore", str),
     "FILESTORE_DB_PASSWORD_PARAM": ("", str),
     "FILESTORE_DB_PASSWORD": ("", str),
+    # PEM bundle of the CAs that may sign the database's certificate (the RDS CA bundle)
+    "FILESTORE_DB_CA_FILE": ("", str),
     "FILESTORE_MAX_UPLOAD_BYTES": (DEFAULT_MAX_UPLOAD_BYTES, int),
     # Tuning knobs (optional; defaults suit the t3.micro deployment).
     "FILESTORE_DB_CONNECT_TIMEOUT": (3, int),
@@ -68,6 +71,9 @@ def finalize(config: dict) -> None:
     if not config.get("FILESTORE_BUCKET"):
         raise ConfigError("FILESTORE_BUCKET is required (the S3 bucket holding the files)")
     host = str(config.get("FILESTORE_DB_HOST") or "")
+    if not host:
+        raise ConfigError("FILESTORE_DB_HOST is required (the database endpoint, e.g. RDS's)")
+    _check_ca_file(str(config.get("FILESTORE_DB_CA_FILE") or ""))
     # Accept the RDS "endpoint" form host:port as well as a bare address.
     if host.count(":") == 1 and host.rsplit(":", 1)[1].isdigit():
         host, port = host.rsplit(":", 1)
@@ -80,3 +86,25 @@ def finalize(config: dict) -> None:
     # Werkzeug refuses bodies above this before the view runs (413); the view also
     # counts the file's own bytes against FILESTORE_MAX_UPLOAD_BYTES.
     config["MAX_CONTENT_LENGTH"] = limit + MULTIPART_SLACK_BYTES
+
+
+def _check_ca_file(path: str) -> None:
+    """The database connection verifies the server against this bundle: it must exist
+    and hold at least one CA certificate."""
+    import ssl
+
+    if not path:
+        raise ConfigError(
+            "FILESTORE_DB_CA_FILE is required (the CA bundle that signs the database's "
+            "certificate: the RDS CA bundle on AWS)"
+        )
+    try:
+        with open(path, "rb"):
+            pass
+        cas = ssl.create_default_context(cafile=path).get_ca_certs()
+    except ssl.SSLError as exc:  # an OSError too: first
+        raise ConfigError(f"FILESTORE_DB_CA_FILE {path!r} holds no CA certificate: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"FILESTORE_DB_CA_FILE {path!r} cannot be read: {exc}") from exc
+    if not cas:
+        raise ConfigError(f"FILESTORE_DB_CA_FILE {path!r} holds no CA certificate")

@@ -141,6 +141,11 @@ def connect(app: Flask | None = None) -> pymysql.connections.Connection:
             autocommit=True,
             cursorclass=pymysql.cursors.DictCursor,
             init_command="SET time_zone = '+00:00'",
+            # TLS always, the server verified against the CA bundle and by name (RDS's
+            # endpoint is in its certificate); a server without TLS is refused
+            ssl_ca=cfg["FILESTORE_DB_CA_FILE"],
+            ssl_verify_cert=True,
+            ssl_verify_identity=True,
         )
     except DB_ERRORS as exc:
         raise DatabaseUnavailable(f"cannot connect to the database: {exc}") from exc

@@ -33,8 +33,9 @@ sys.path.insert(0, str(REPO_ROOT))
 import requests  # noqa: E402
 
 from harness.emulator.clients import FAKE_CREDENTIALS  # noqa: E402
-from harness.emulator.launcher import MariaDB, MotoServer  # noqa: E402
+from harness.emulator.launcher import MotoServer  # noqa: E402
 from harness.net import free_port  # noqa: E402
+from harness.stack.dbtls import TlsMariaDB  # noqa: E402
 from harness.wait import wait_for  # noqa: E402
 
 MiB = 1024 * 1024
@@ -154,7 +155,7 @@ def run(size_mb: int, workers: int) -> int:
     size = size_mb * MiB
     with tempfile.TemporaryDirectory(prefix="filestore-bench-") as tmp_s:
         tmp = Path(tmp_s)
-        with MotoServer() as moto, MariaDB() as db:
+        with MotoServer() as moto, TlsMariaDB(names=("localhost",)) as db:
             s3 = moto.client("s3")
             s3.create_bucket(Bucket=BUCKET)
             s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
@@ -168,8 +169,9 @@ def run(size_mb: int, workers: int) -> int:
                     "AWS_DEFAULT_REGION": moto.region,
                     "FILESTORE_BUCKET": BUCKET,
                     "FILESTORE_AWS_ENDPOINT_URL": moto.url,
-                    "FILESTORE_DB_HOST": db.host,
+                    "FILESTORE_DB_HOST": "localhost",  # the stand-in's certificate's name
                     "FILESTORE_DB_PORT": str(db.port),
+                    "FILESTORE_DB_CA_FILE": str(db.ca.cert_path),
                     "FILESTORE_DB_NAME": db.database,
                     "FILESTORE_DB_USER": db.user,
                     "FILESTORE_DB_PASSWORD_PARAM": PARAM,

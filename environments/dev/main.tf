@@ -56,6 +56,7 @@ module "stack" {
   app_port                 = var.app_port
   app_listen_address       = var.app_listen_address
   install_cloudwatch_agent = var.install_cloudwatch_agent
+  db_ca_bundle_url         = var.db_ca_bundle_url
   max_upload_bytes         = var.max_upload_bytes
 
   bucket_force_destroy               = true # the tests destroy the stack with uploads in it

@@ -75,6 +75,13 @@ variable "install_cloudwatch_agent" {
   nullable    = false
 }
 
+variable "db_ca_bundle_url" {
+  description = "Where the web server gets the CA bundle that signs the database's certificate: AWS's RDS global bundle. The emulator target sets the file:// URL of its own CA, which its data plane gives every instance."
+  type        = string
+  default     = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+  nullable    = false
+}
+
 variable "db_port" {
   description = "TCP port of the database. The emulator target sets the port of the MariaDB standing in for RDS."
   type        = number

@@ -30,7 +30,8 @@ never used on our machines) and ``AWS_ENDPOINT_URL`` (the emulator). That drop-i
 only emulator-specific setting inside an instance; no access key is ever written there.
 Names resolve as in the VPC: every RDS endpoint address the API knows maps to
 ``rds_address`` (the MariaDB stand-in on the host's loopback) in the instance's
-/etc/hosts, plus any ``extra_hosts``.
+/etc/hosts, plus any ``extra_hosts``. Each boot also gets the emulator's CA
+(``harness/stack/dbtls.py``), the "RDS CA bundle" that signs the stand-in's certificate.
 
 It runs as a thread of the moto server process (``python -m harness.emulator.server
 --instances IMAGE``), so it starts and stops with the emulator. On stop every container,
@@ -63,6 +64,7 @@ from harness.instances.imds import (
 )
 from harness.instances.instance import BOOT_ERROR, BootFiles, Instance
 from harness.log import logger
+from harness.stack.dbtls import emulator_ca
 
 ACTIVE = {"pending", "running"}
 STOPPED = {"stopping", "stopped"}
@@ -247,6 +249,7 @@ class DataPlane:
                         "AWS_ENDPOINT_URL": self.endpoint_url,
                     },
                     hosts=hosts,
+                    rds_ca=emulator_ca().cert_pem,
                 )
             )
             managed.hosts = hosts

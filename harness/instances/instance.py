@@ -41,6 +41,8 @@ STATE_ROOT = Path(os.environ.get("FILESTORE_INSTANCES_DIR") or "/var/tmp/filesto
 SEED_DIR = "var/lib/cloud/seed/nocloud"
 # The one emulator-specific setting inside an instance, written per boot by the data plane.
 ENDPOINTS_DROPIN = "etc/systemd/system.conf.d/50-filestore-emulator.conf"
+# the emulator's "RDS CA bundle" (harness/stack/dbtls.py), as AWS's truststore provides AWS's
+RDS_CA_FILE = "etc/filestore-emulator/rds-ca-bundle.pem"
 BOOT_ERROR = "boot-error.txt"
 
 
@@ -57,6 +59,7 @@ class BootFiles:
     user_data: bytes | None
     environment: dict[str, str] = field(default_factory=dict)
     hosts: dict[str, str] = field(default_factory=dict)
+    rds_ca: bytes | None = None
 
 
 def proc_start_time(pid: int) -> str | None:
@@ -190,6 +193,9 @@ class Instance:
             "# IMDS: where this instance's metadata service and the AWS APIs are.\n"
             f"[Manager]\nDefaultEnvironment={pairs}\n"
         )
+        if boot.rds_ca:
+            (self.merged / RDS_CA_FILE).parent.mkdir(parents=True, exist_ok=True)
+            (self.merged / RDS_CA_FILE).write_bytes(boot.rds_ca)
         self.write_hosts(boot.hostname, boot.hosts)
 
     def write_hosts(self, hostname: str, hosts: dict[str, str]) -> None:

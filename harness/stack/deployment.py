@@ -36,9 +36,11 @@ from pathlib import Path
 import requests
 
 from harness.emulator.launcher import MariaDB, MotoServer
+from harness.instances.instance import RDS_CA_FILE
 from harness.net import free_port
 from harness.paths import REPO_ROOT
 from harness.runid import new_run_id
+from harness.stack.dbtls import TlsMariaDB
 from harness.stack.local_app import wait_healthy
 from harness.stack.stack import Stack, log
 from harness.stack.targets import aws_target, emulator_target
@@ -133,6 +135,8 @@ def emulator_inputs(app_port: int, db_port: int) -> dict:
         "app_listen_address": "127.0.0.1",  # the host's network: bind loopback only
         "install_cloudwatch_agent": False,  # its download is not reachable offline
         "db_port": db_port,
+        # the emulator's CA, which the data plane gives every instance (harness/stack/dbtls.py)
+        "db_ca_bundle_url": f"file:///{RDS_CA_FILE}",
     }
 
 
@@ -144,6 +148,7 @@ class StandInDatabase:
     def __init__(self, db: MariaDB, moto: MotoServer, run_id: str, parameter: str) -> None:
         self.db, self.moto, self.run_id, self.parameter = db, moto, run_id, parameter
         self._done = threading.Event()
+        self.error = ""
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def start(self) -> StandInDatabase:
@@ -165,11 +170,19 @@ class StandInDatabase:
                 )["Parameter"]["Value"]
             except Exception:  # noqa: BLE001 - not there yet, or the emulator is busy
                 continue
-            if rds is not None:
+            if rds is None:
+                continue
+            try:
                 self.db.provision(
                     user=rds["MasterUsername"], database=rds.get("DBName"), password=password
                 )
-                self._done.set()
+                if isinstance(self.db, TlsMariaDB):  # as RDS: a certificate for its endpoint
+                    self.db.serve_names([rds["Endpoint"]["Address"]])
+                    self.db.require_tls(secure_transport(self.moto.client("rds"), rds))
+            except Exception as exc:  # noqa: BLE001 - said by wait(); tried again
+                self.error = f"{type(exc).__name__}: {exc}"
+                continue
+            self._done.set()
 
     def wait(self, timeout: float = 30.0) -> None:
         """After apply both exist: the provisioning is done within seconds."""
@@ -177,6 +190,7 @@ class StandInDatabase:
             raise DeploymentError(
                 f"no RDS instance tagged run_id={self.run_id} or no SSM parameter "
                 f"{self.parameter} within {timeout:.0f}s after apply"
+                + (f"; the last provisioning failed: {self.error}" if self.error else "")
             )
 
     def stop(self) -> None:
@@ -189,13 +203,29 @@ def _wait_booted(dep: Deployment, timeout: float) -> None:
     wait_ready(dep.instance, timeout=timeout, unit="filestore.service")
 
 
+def secure_transport(rds_client, instance: dict) -> bool:
+    """Is ``require_secure_transport`` on in the instance's DB parameter group? (the
+    engine's default group: off, as on RDS up to MySQL 8.4)"""
+    for group in instance.get("DBParameterGroups", []):
+        name = group["DBParameterGroupName"]
+        pages = rds_client.get_paginator("describe_db_parameters").paginate(
+            DBParameterGroupName=name
+        )
+        for page in pages:
+            for param in page["Parameters"]:
+                if param["ParameterName"] == "require_secure_transport":
+                    return str(param.get("ParameterValue", "")).upper() in ("1", "ON")
+    return False
+
+
 def _emulator_stack(services: contextlib.ExitStack, moto, environment, run_id, workdir, detach):
     if moto is None:
         moto = MotoServer(instances=True)
         moto.start()
         if not detach:
             services.callback(moto.stop)
-    db = MariaDB()
+    # TLS as RDS: a certificate for a name nobody uses until the endpoint is known
+    db = TlsMariaDB(names=("rds-endpoint-pending.invalid",))
     db.start()
     if not detach:
         services.callback(db.destroy)

@@ -15,6 +15,13 @@ EMULATOR_DRIFT: dict[tuple[str, str], str] = {
         "moto 5.2.5 drops the description of a rule whose source is another security group"
         " (UserIdGroupPairs[].Description), so the provider reads description = null"
     ),
+    ("aws_db_parameter_group", "parameter"): (
+        "moto 5.2.5's DescribeDBParameters returns each parameter without its Source"
+        " ('user' once ModifyDBParameterGroup set it); the aws provider keeps only parameters"
+        " with a Source (internal/service/rds/parameter_group.go, resourceParameterGroupRead),"
+        " so it reads none back and plans to set them again. Upstream: moto/rds/models.py,"
+        " DBParameterGroup.update_parameters should record Source=user"
+    ),
     ("aws_vpc_security_group_egress_rule", "description"): (
         "moto 5.2.5 drops the description of a rule whose source is another security group"
         " (UserIdGroupPairs[].Description), so the provider reads description = null"

@@ -65,6 +65,7 @@ def up() -> int:
         with deploy("emulator", moto=moto, run_id=run_id, detach=True, workdir=workdir) as dep:
             db = dep.db_server
             state.update(DB_PORT=str(db.port), DB_PID=str(db.pid), DB_DIR=str(db.workdir))
+            state.update(DB_CA_FILE=str(db.ca.cert_path))  # TLS only, as RDS
             write_state(state)
             out = dep.outputs
             state.update(

@@ -44,6 +44,7 @@ class Kind:
 ARN_KINDS = {
     "rds:db": "rds:db-instance",
     "rds:subgrp": "rds:subnet-group",
+    "rds:pg": "rds:parameter-group",
     "ec2:vpc-flow-log": "ec2:flow-log",
     "ec2:flow-logs": "ec2:flow-log",
 }
@@ -227,6 +228,10 @@ def _delete_db_subnet_group(inv: Clients, ident: str, context: dict) -> None:
     inv.client("rds").delete_db_subnet_group(DBSubnetGroupName=ident)
 
 
+def _delete_db_parameter_group(inv: Clients, ident: str, context: dict) -> None:
+    inv.client("rds").delete_db_parameter_group(DBParameterGroupName=ident)
+
+
 # ------------------------------------------------------------ S3, SSM, logs, alarms
 
 
@@ -303,6 +308,7 @@ KINDS: dict[str, Kind] = {
         Kind("rds:snapshot", 15, _delete_db_snapshot, _live_manual_snapshots),
         Kind("ec2:key-pair", 20, _delete_key_pair),
         Kind("rds:subnet-group", 30, _delete_db_subnet_group),
+        Kind("rds:parameter-group", 30, _delete_db_parameter_group),
         Kind("ec2:network-interface", 35, _ec2("delete_network_interface", "NetworkInterfaceId")),
         Kind("ec2:volume", 35, _ec2("delete_volume", "VolumeId"), _live_volumes),
         Kind("ec2:flow-log", 40, _ec2("delete_flow_logs", "FlowLogIds", as_list=True)),

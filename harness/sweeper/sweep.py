@@ -12,7 +12,7 @@ API does not return them:
 
 - IAM roles, instance profiles and policies (IAM is global: not in the regional tagging
   API on AWS, and moto does not index it either);
-- on the emulator only, EC2 key pairs and RDS subnet groups: AWS returns them, moto 5.2.5
+- on the emulator only, EC2 key pairs and RDS subnet and parameter groups: AWS returns them, moto 5.2.5
   does not index them (moto/ec2/models/__init__.py and moto/rds/models.py,
   ``iter_tagged_resources``).
 
@@ -161,6 +161,7 @@ class Inventory:
         if self.emulated:
             yield self._key_pairs
             yield self._db_subnet_groups
+            yield self._db_parameter_groups
 
     # ----------------------------------------- what the tagging API does not return
     def _explicit(self, kind_name: str, ident: str, tags: dict) -> Found:
@@ -185,6 +186,19 @@ class Inventory:
             )
             if match(tags):
                 out.append(self._explicit("rds:subnet-group", group["DBSubnetGroupName"], tags))
+        return out
+
+    def _db_parameter_groups(self, match: Match) -> list[Found]:
+        rds = self.client("rds")
+        out = []
+        for group in rds.describe_db_parameter_groups()["DBParameterGroups"]:
+            if group["DBParameterGroupName"].startswith("default."):
+                continue
+            arn = group["DBParameterGroupArn"]
+            tags = _tags(rds.list_tags_for_resource(ResourceName=arn)["TagList"])
+            if match(tags):
+                name = group["DBParameterGroupName"]
+                out.append(self._explicit("rds:parameter-group", name, tags))
         return out
 
     def _profile_tags(self, prof: dict) -> dict[str, str]:

@@ -4,6 +4,25 @@
 
 locals {
   identifier = replace("${var.name_prefix}-db", "/-+/", "-")
+  # "8.4" or "8.4.3" -> "mysql8.4"
+  parameter_group_family = "mysql${join(".", slice(split(".", var.engine_version), 0, 2))}"
+}
+
+# Only TLS connections: up to MySQL 8.4 RDS accepts plaintext logins unless
+# require_secure_transport is on (1 = ON; a dynamic parameter, no reboot). The app
+# connects over TLS and verifies the server against the RDS CA bundle.
+resource "aws_db_parameter_group" "this" {
+  name        = local.identifier
+  family      = local.parameter_group_family
+  description = "Parameters of ${local.identifier}: TLS connections only"
+
+  parameter {
+    name         = "require_secure_transport"
+    value        = "1"
+    apply_method = "immediate"
+  }
+
+  tags = merge(var.tags, { Name = local.identifier })
 }
 
 resource "aws_db_subnet_group" "this" {
@@ -77,7 +96,8 @@ resource "aws_db_instance" "this" {
   vpc_security_group_ids = var.security_group_ids
   publicly_accessible    = false
   multi_az               = var.multi_az
-  parameter_group_name   = var.parameter_group_name
+  parameter_group_name   = aws_db_parameter_group.this.name
+  ca_cert_identifier     = var.ca_cert_identifier
 
   iam_database_authentication_enabled = var.iam_database_authentication_enabled
   enabled_cloudwatch_logs_exports     = var.enabled_cloudwatch_logs_exports

@@ -240,10 +240,16 @@ variable "log_kms_key_arn" {
   default     = null
 }
 
-variable "parameter_group_name" {
-  description = "DB parameter group to use. null: the engine's default group."
+variable "ca_cert_identifier" {
+  description = "The RDS CA that signs the instance's server certificate; the app verifies it against the RDS global bundle, which holds all three current CAs."
   type        = string
-  default     = null
+  default     = "rds-ca-rsa2048-g1"
+  nullable    = false
+
+  validation {
+    condition     = contains(["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"], var.ca_cert_identifier)
+    error_message = "ca_cert_identifier must be a current RDS CA: rds-ca-rsa2048-g1, rds-ca-rsa4096-g1 or rds-ca-ecc384-g1."
+  }
 }
 
 variable "tags" {

@@ -16,6 +16,9 @@ locals {
   ])
   app_manifest = join("\n", [for f in local.app_file_paths : "${filesha256("${var.app_source_dir}/${f}")}  ${f}"])
 
+  # Where user_data installs the database's CA bundle (from db_ca_bundle_url).
+  db_ca_file = "/etc/filestore/rds-ca-bundle.pem"
+
   # The app's configuration (docs/CONTRACTS.md). Names and places only: the
   # database password stays in SSM and is read by the app at start-up.
   app_environment = merge(var.extra_app_environment, {
@@ -27,6 +30,7 @@ locals {
     FILESTORE_DB_NAME           = var.db_name
     FILESTORE_DB_USER           = var.db_username
     FILESTORE_DB_PASSWORD_PARAM = var.db_password_parameter_name
+    FILESTORE_DB_CA_FILE        = local.db_ca_file
     FILESTORE_MAX_UPLOAD_BYTES  = tostring(var.max_upload_bytes)
   })
   app_environment_file = join("\n", [for k in sort(keys(local.app_environment)) : "${k}=\"${local.app_environment[k]}\""])
@@ -81,6 +85,8 @@ locals {
     app_port                     = var.app_port
     gunicorn_args                = local.gunicorn_args
     install_cloudwatch_agent     = var.install_cloudwatch_agent
+    db_ca_bundle_url             = var.db_ca_bundle_url
+    db_ca_file                   = local.db_ca_file
     cloudwatch_agent_package_url = var.cloudwatch_agent_package_url
     cloudwatch_agent_config      = local.cloudwatch_agent_config
   })

@@ -138,6 +138,18 @@ variable "metrics_namespace" {
   nullable    = false
 }
 
+variable "db_ca_bundle_url" {
+  description = "Where user_data gets the CA bundle the app verifies the database's certificate against (FILESTORE_DB_CA_FILE): AWS's RDS global bundle over https://, or a file:// URL the platform provides (the emulator's CA, given to every instance by its data plane)."
+  type        = string
+  default     = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+  nullable    = false
+
+  validation {
+    condition     = startswith(var.db_ca_bundle_url, "https://") || startswith(var.db_ca_bundle_url, "file:///")
+    error_message = "db_ca_bundle_url must be an https:// URL or a file:/// path."
+  }
+}
+
 variable "install_cloudwatch_agent" {
   description = "Install and configure the CloudWatch agent on the instance."
   type        = bool

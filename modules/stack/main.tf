@@ -111,6 +111,7 @@ module "release" {
   log_group_name             = module.monitoring.log_group_name
   metrics_namespace          = local.metrics_namespace
   install_cloudwatch_agent   = var.install_cloudwatch_agent
+  db_ca_bundle_url           = var.db_ca_bundle_url
   tags                       = var.tags
 }
 

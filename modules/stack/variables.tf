@@ -125,6 +125,13 @@ variable "install_cloudwatch_agent" {
   nullable    = false
 }
 
+variable "db_ca_bundle_url" {
+  description = "URL of the CA bundle that signs the database's certificate, installed on the web server at boot: AWS's RDS global bundle (https://), or a file:// URL the platform provides (the emulator's CA)."
+  type        = string
+  default     = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+  nullable    = false
+}
+
 variable "max_upload_bytes" {
   description = "Largest accepted upload in bytes, passed to the app."
   type        = number

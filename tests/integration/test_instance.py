@@ -109,3 +109,42 @@ def test_a_reboot_brings_the_app_back_without_running_user_data_again(deployment
     deployment.wait_app(timeout=300)
     assert requests.get(f"{deployment.app_url}/healthz", timeout=30).json()["status"] == "ok"
     test_the_bootstrap_ran_once_and_was_not_degraded(instance)
+
+
+TLS_PROBE = """
+from app import create_app, db
+app = create_app()
+with app.app_context():
+    conn = db.connect()
+    with conn.cursor() as cur:
+        cur.execute("SHOW SESSION STATUS LIKE 'Ssl_version'")
+        print(cur.fetchone()["Value"], conn.ctx.check_hostname, conn.host)
+"""
+
+
+def test_the_app_reaches_the_database_over_verified_tls(deployment, instance):
+    """As against RDS with require_secure_transport: the app, configured by user_data,
+    connects by the endpoint name over TLS, checking the name against the certificate
+    the emulator CA signed; the instance got that CA as its RDS bundle; plaintext fails."""
+    import pymysql
+
+    from harness.stack.dbtls import emulator_ca
+
+    assert (
+        sh(instance, "cat /etc/filestore/rds-ca-bundle.pem")
+        == emulator_ca().cert_pem.decode().strip()
+    )
+    script = base64.b64encode(TLS_PROBE.encode()).decode()
+    out = sh(
+        instance,
+        f"echo {script} | base64 -d > /run/tls_probe.py && cd /opt/filestore && "
+        "set -a && . /etc/filestore/filestore.env && set +a && "
+        "runuser -u filestore -- env PYTHONPATH=/opt/filestore "
+        "/opt/filestore/venv/bin/python /run/tls_probe.py",
+    ).splitlines()[-1]
+    version, check_hostname, host = out.split()
+    assert version.startswith("TLSv1.") and check_hostname == "True", out
+    assert host == deployment.outputs["db_address"] != "127.0.0.1", out
+    plain = {k: v for k, v in deployment.db_kwargs.items() if not k.startswith("ssl_")}
+    with pytest.raises(pymysql.err.OperationalError):
+        pymysql.connect(**plain, ssl_disabled=True, connect_timeout=10)

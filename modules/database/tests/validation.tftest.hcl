@@ -57,6 +57,48 @@ run "mysql_in_the_given_subnets" {
   }
 }
 
+run "only_tls_connections" {
+  command = plan
+
+  assert {
+    condition     = aws_db_parameter_group.this.family == "mysql8.4" && aws_db_instance.this.parameter_group_name == aws_db_parameter_group.this.name
+    error_message = "The instance uses the module's own parameter group, of the engine's family."
+  }
+
+  assert {
+    condition     = [for p in aws_db_parameter_group.this.parameter : p.value if p.name == "require_secure_transport"] == ["1"]
+    error_message = "require_secure_transport is ON (1): RDS refuses a login without TLS."
+  }
+
+  assert {
+    condition     = aws_db_instance.this.ca_cert_identifier == "rds-ca-rsa2048-g1"
+    error_message = "The server certificate comes from a current RDS CA (in the global bundle the app trusts), not the engine's default of the day."
+  }
+}
+
+run "rejects_an_expired_rds_ca" {
+  command = plan
+
+  variables {
+    ca_cert_identifier = "rds-ca-2019"
+  }
+
+  expect_failures = [var.ca_cert_identifier]
+}
+
+run "the_parameter_group_follows_the_engine_version" {
+  command = plan
+
+  variables {
+    engine_version = "8.0.40"
+  }
+
+  assert {
+    condition     = aws_db_parameter_group.this.family == "mysql8.0"
+    error_message = "The family is the engine's major.minor."
+  }
+}
+
 run "the_settings_reach_the_instance" {
   command = plan
 

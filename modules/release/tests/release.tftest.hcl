@@ -59,9 +59,19 @@ run "the_app_and_a_user_data_that_installs_it" {
       FILESTORE_DB_NAME           = "filestore"
       FILESTORE_DB_USER           = "filestore_admin"
       FILESTORE_DB_PASSWORD_PARAM = "/filestore/test/unit/db/password"
+      FILESTORE_DB_CA_FILE        = "/etc/filestore/rds-ca-bundle.pem"
       FILESTORE_MAX_UPLOAD_BYTES  = "104857600"
     }
     error_message = "The app's environment is docs/CONTRACTS.md's: the password's parameter name, never the password."
+  }
+}
+
+run "the_database_ca_bundle_is_aws_rds_bundle" {
+  command = plan
+
+  assert {
+    condition     = strcontains(output.user_data, "-o '/etc/filestore/rds-ca-bundle.pem.new' 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem'") && strcontains(output.user_data, "retry 5 10 install_db_ca_bundle")
+    error_message = "user_data installs AWS's RDS global bundle where FILESTORE_DB_CA_FILE points, before the app needs it."
   }
 }
 
@@ -73,6 +83,12 @@ run "the_emulator_settings" {
     app_listen_address       = "127.0.0.1"
     install_cloudwatch_agent = false
     db_port                  = 33061
+    db_ca_bundle_url         = "file:///etc/filestore-emulator/rds-ca-bundle.pem"
+  }
+
+  assert {
+    condition     = strcontains(output.user_data, "'file:///etc/filestore-emulator/rds-ca-bundle.pem'") && output.app_environment["FILESTORE_DB_CA_FILE"] == "/etc/filestore/rds-ca-bundle.pem"
+    error_message = "The emulator's CA comes from the file its data plane provides, to the same path."
   }
 
   assert {
@@ -134,4 +150,14 @@ run "rejects_a_public_app_off_port_80" {
   }
 
   expect_failures = [aws_s3_object.app]
+}
+
+run "rejects_a_plain_http_ca_bundle" {
+  command = plan
+
+  variables {
+    db_ca_bundle_url = "http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+  }
+
+  expect_failures = [var.db_ca_bundle_url]
 }

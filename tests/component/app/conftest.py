@@ -19,7 +19,12 @@ from app import create_app
 from app.db import SCHEMA
 from harness.emulator.clients import DEFAULT_REGION, FAKE_CREDENTIALS
 from harness.emulator.launcher import MariaDB, MotoServer
+from harness.stack.dbtls import TlsMariaDB
 from harness.stack.local_app import AppServer
+
+# The database's name for the app: the stand-in's certificate names it; the harness's own
+# connections (``mariadb.connect()``) use the address and verify the CA only.
+DB_NAME = "localhost"
 
 
 @dataclass
@@ -37,8 +42,10 @@ class Aws:
 
 @pytest.fixture(scope="session")
 def mariadb():
-    """A real MariaDB server for the session (one per xdist worker: free port, own dir)."""
-    server = MariaDB()
+    """A real MariaDB server for the session (one per xdist worker: free port, own dir),
+    as RDS with require_secure_transport: TLS only, its certificate from the emulator CA
+    for the name the app is given (``DB_NAME``)."""
+    server = TlsMariaDB(names=(DB_NAME,))
     server.start()
     conn = server.connect()
     try:
@@ -102,8 +109,9 @@ def base_config(mariadb: MariaDB, **overrides) -> dict:
         "FILESTORE_BUCKET": BUCKET,
         "AWS_REGION": DEFAULT_REGION,
         "FILESTORE_AWS_ENDPOINT_URL": "",
-        "FILESTORE_DB_HOST": mariadb.host,
+        "FILESTORE_DB_HOST": DB_NAME,
         "FILESTORE_DB_PORT": mariadb.port,
+        "FILESTORE_DB_CA_FILE": str(mariadb.ca.cert_path),
         "FILESTORE_DB_NAME": mariadb.database,
         "FILESTORE_DB_USER": mariadb.user,
         "FILESTORE_DB_PASSWORD": mariadb.password,
@@ -200,8 +208,9 @@ def live_env(moto: MotoServer, mariadb: MariaDB, bucket: str, **extra) -> dict:
             "AWS_DEFAULT_REGION": moto.region,
             "FILESTORE_BUCKET": bucket,
             "FILESTORE_AWS_ENDPOINT_URL": moto.url,
-            "FILESTORE_DB_HOST": mariadb.host,
+            "FILESTORE_DB_HOST": DB_NAME,
             "FILESTORE_DB_PORT": str(mariadb.port),
+            "FILESTORE_DB_CA_FILE": str(mariadb.ca.cert_path),
             "FILESTORE_DB_NAME": mariadb.database,
             "FILESTORE_DB_USER": mariadb.user,
             "FILESTORE_DB_PASSWORD_PARAM": PASSWORD_PARAM,

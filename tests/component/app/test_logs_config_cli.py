@@ -9,6 +9,7 @@ from apphelpers import PASSWORD_PARAM, upload
 
 from app import create_app
 from app.config import ConfigError, from_environ
+from harness.stack.dbtls import make_ca
 
 # ------------------------------------------------------------------------- logs
 
@@ -90,7 +91,7 @@ def test_config_from_environment():
     assert cfg["AWS_REGION"] == "eu-west-1"
     assert cfg["FILESTORE_DB_PORT"] == 3307
     assert cfg["FILESTORE_MAX_UPLOAD_BYTES"] == 2048
-    assert cfg["FILESTORE_DB_HOST"] == "127.0.0.1"
+    assert cfg["FILESTORE_DB_HOST"] == "", "no default host (a missing one fails at start)"
     assert (
         from_environ({"AWS_REGION": "ap-south-1", "AWS_DEFAULT_REGION": "x"})["AWS_REGION"]
         == "ap-south-1"
@@ -107,11 +108,12 @@ def test_bucket_is_required(clean_env, fake_aws_env):
         create_app()
 
 
-def test_create_app_reads_the_environment(clean_env, fake_aws_env, monkeypatch):
+def test_create_app_reads_the_environment(clean_env, fake_aws_env, monkeypatch, tmp_path):
     monkeypatch.setenv("FILESTORE_BUCKET", "env-bucket")
     monkeypatch.setenv("FILESTORE_DB_HOST", "db.example.internal:3310")
     monkeypatch.setenv("FILESTORE_MAX_UPLOAD_BYTES", "5000")
     monkeypatch.setenv("FILESTORE_DB_PASSWORD", "pw")
+    monkeypatch.setenv("FILESTORE_DB_CA_FILE", str(make_ca(tmp_path).cert_path))
     app = create_app()
     assert app.config["FILESTORE_BUCKET"] == "env-bucket"
     assert (app.config["FILESTORE_DB_HOST"], app.config["FILESTORE_DB_PORT"]) == (

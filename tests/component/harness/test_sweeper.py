@@ -144,8 +144,15 @@ def make_resources(moto: MotoServer, run_id: str, project: str = "filestore") ->
         SubnetIds=subnets,
         Tags=tags,
     )
+    rds.create_db_parameter_group(
+        DBParameterGroupName=f"{run_id}-db",
+        DBParameterGroupFamily="mysql8.4",
+        Description="db",
+        Tags=tags,
+    )
     rds.create_db_instance(
         DBInstanceIdentifier=f"{run_id}-db",
+        DBParameterGroupName=f"{run_id}-db",
         Engine="mysql",
         DBInstanceClass="db.t3.micro",
         AllocatedStorage=20,
@@ -195,6 +202,7 @@ def test_bad_ages_and_prefixes_are_clear_errors():
         ),
         ("arn:aws:rds:us-east-1:1:db:t1-db", ("rds:db", "t1-db")),
         ("arn:aws:rds:us-east-1:1:subgrp:t1-db", ("rds:subgrp", "t1-db")),
+        ("arn:aws:rds:us-east-1:1:pg:t1-db", ("rds:pg", "t1-db")),
         ("arn:aws:cloudwatch:us-east-1:1:alarm:t1-cpu", ("cloudwatch:alarm", "t1-cpu")),
     ],
 )
@@ -241,6 +249,7 @@ def test_sweep_deletes_old_runs_only(moto):
         "iam:instance-profile",
         "rds:db-instance",
         "rds:subnet-group",
+        "rds:parameter-group",
         "rds:snapshot",
     }, kinds
     # what goes with its owner is not listed: the instance's root disk, the automated snapshot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.emulator.launcher import MariaDB
+from harness.stack.dbtls import TlsMariaDB
 from harness.stack.local_app import AppServer, wait_healthy
 
 pytestmark = pytest.mark.mariadb
@@ -23,8 +23,9 @@ def _env(moto, db):
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "FILESTORE_DB_HOST": db.host,
+        "FILESTORE_DB_HOST": "localhost",  # the name in the stand-in's certificate
         "FILESTORE_DB_PORT": str(db.port),
+        "FILESTORE_DB_CA_FILE": str(db.ca.cert_path),
         "FILESTORE_DB_NAME": db.database,
         "FILESTORE_DB_USER": db.user,
         "FILESTORE_DB_PASSWORD": db.password,
@@ -41,7 +42,7 @@ def test_wait_healthy_times_out_with_the_last_answer_when_nothing_listens():
 
 
 def test_wait_healthy_waits_for_the_database_then_succeeds(moto):
-    db = MariaDB()
+    db = TlsMariaDB(names=("localhost",))
     db.start()
     try:
         app = AppServer(_env(moto, db), workers=1)

@@ -60,6 +60,7 @@ SETTINGS = [
     ("app_port", ["release.app_port"], None, None),  # the security group opens 80 regardless
     ("app_listen_address", ["release.app_listen_address"], None, None),
     ("install_cloudwatch_agent", ["release.install_cloudwatch_agent"], None, None),
+    ("db_ca_bundle_url", ["release.db_ca_bundle_url"], None, None),
     ("db_port", ["database.port", "security.db_port"], None, None),
 ]
 DEV = [(s, rule) for s, _, rule, _ in SETTINGS if rule]
