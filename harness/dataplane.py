@@ -52,6 +52,7 @@ import boto3
 from botocore.config import Config
 
 from harness import nspawn
+from harness.emulator_iam.identities import Ec2RoleCredentialsClient
 from harness.imds import (
     Lazy,
     MetadataService,
@@ -303,7 +304,9 @@ class DataPlane:
                 return None
             role_arn = profile["Roles"][0]["Arn"]
             if role_arn not in roles:
-                roles[role_arn] = RoleCredentials(self.sts, role_arn, iid)
+                # EC2 assumes it, as ec2.amazonaws.com, trust policy honoured
+                ec2 = Ec2RoleCredentialsClient(self.endpoint_url, self.region)
+                roles[role_arn] = RoleCredentials(ec2, role_arn, iid)
             return iam_tree(profile, roles[role_arn])
 
         account = desc.get("OwnerId") or "123456789012"

@@ -32,10 +32,11 @@ from harness.net import free_port, port_open, wait_until
 from harness.paths import REPO_ROOT, cache_root
 from harness.proc import stop_process, tail
 
+# The emulator's bootstrap admin (harness/emulator_iam/identities.py): the only key that
+# exists in a fresh emulator. Terraform gets the deployer's keys, instances their role's.
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
 }
 DEFAULT_REGION = "us-east-1"
 MOTO_HEALTH_PATH = "/moto-api/config"  # see MotoServer.healthy

@@ -38,6 +38,7 @@ import botocore.session
 import cbor2
 from botocore.serialize import create_serializer
 
+from harness.emulator_iam import mark_verified
 from harness.moto_errorlog import ErrorLog
 from harness.moto_patches import apply_patches
 
@@ -183,6 +184,7 @@ class CborToJson:
                 + "</TagSet></Tagging>"
             ).encode()
             inner = dict(environ)
+            mark_verified(inner)  # signed as the CreateBucket it follows (emulator_iam/wsgi.py)
             inner.update(
                 {
                     "QUERY_STRING": "tagging",
@@ -260,6 +262,9 @@ def main(argv: list[str] | None = None) -> None:
 
     os.environ.setdefault("MOTO_PORT", str(args.port))
     apply_patches()
+    from harness.emulator_iam import IamGuard, install
+
+    install()  # IAM enforced, always (harness/emulator_iam)
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -269,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app, plane = CborToJson(DomainDispatcherApplication(create_backend_app)), None
-    app = ErrorLog(app)  # a log line naming the operation and code of every error answer
+    app = IamGuard(ErrorLog(app))  # a log line naming the operation and code of every error answer
     if args.instances:  # EC2 instances boot as containers (harness/dataplane.py)
         from harness.dataplane import attach_data_plane
 

@@ -132,6 +132,9 @@ class Stack:
     apply_finished: bool = False
     destroyed: bool = False
     swept: list = field(default_factory=list)
+    # emulator: Terraform runs as the deployer (iam/deployer-policy.json, or this document)
+    deployer_policy: Path | None = None
+    credentials: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.target not in ("emulator", "aws"):
@@ -175,16 +178,22 @@ class Stack:
     def env(self) -> dict[str, str]:
         env = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
         if self.target == "emulator":
-            env.update(
-                {
-                    "AWS_ACCESS_KEY_ID": "testing",
-                    "AWS_SECRET_ACCESS_KEY": "testing",
-                    "AWS_EC2_METADATA_DISABLED": "true",
-                }
-            )
-            for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
+            for var in ("AWS_PROFILE", "AWS_ROLE_ARN"):
                 env[var] = ""
+            env["AWS_EC2_METADATA_DISABLED"] = "true"
+            env.update(self.deployer_env())
         return env
+
+    def deployer_env(self) -> dict[str, str]:
+        """The deployer's session keys on the emulator (harness/emulator_iam/identities.py),
+        made once per Stack by the emulator's bootstrap admin: Terraform gets only these."""
+        if self.credentials is None:
+            from harness.emulator_iam.identities import deployer_credentials
+
+            self.credentials = deployer_credentials(
+                self.endpoint_url, f"terraform-{self.run_id}", self.deployer_policy
+            )
+        return dict(self.credentials)
 
     # ------------------------------------------------------------------ commands
     def tf(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:

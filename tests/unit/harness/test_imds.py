@@ -12,6 +12,7 @@ import requests
 from botocore.utils import InstanceMetadataFetcher
 
 from harness.emulator import MotoServer
+from harness.emulator_iam.identities import Ec2RoleCredentialsClient
 from harness.imds import (
     MetadataService,
     RoleCredentials,
@@ -42,7 +43,8 @@ def service(moto, make_instance_profile):
     """An instance with a profile, and its metadata service."""
     profile = make_instance_profile(moto, "web")
     desc = _instance(moto, profile)
-    creds = RoleCredentials(moto.client("sts"), profile["Roles"][0]["Arn"], desc["InstanceId"])
+    ec2 = Ec2RoleCredentialsClient(moto.url)  # EC2 assumes the role, as ec2.amazonaws.com
+    creds = RoleCredentials(ec2, profile["Roles"][0]["Arn"], desc["InstanceId"])
     svc = MetadataService(
         metadata_tree(desc, "us-east-1", iam_tree(profile, creds)),
         identity=identity_document(desc, "us-east-1", "123456789012"),

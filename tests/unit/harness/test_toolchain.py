@@ -97,7 +97,10 @@ def test_stack_copy_keeps_the_layout_and_leaves_the_repo_alone(tmp_path):
     assert (tmp_path / "app" / "deploy").is_dir()
     assert (stack.tfdir / "zz_emulator_override.tf").exists()
     assert not (REPO_ROOT / "environments" / "dev" / "zz_emulator_override.tf").exists()
-    assert stack.env()["AWS_ACCESS_KEY_ID"] == "testing"
+    # Terraform's keys are the deployer's session (Stack.deployer_env), none in the copy
+    assert "access_key" not in (stack.tfdir / "zz_emulator_override.tf").read_text()
+    stack.credentials = {"AWS_ACCESS_KEY_ID": "ASIADEPLOYER", "AWS_SECRET_ACCESS_KEY": "s"}
+    assert stack.env()["AWS_ACCESS_KEY_ID"] == "ASIADEPLOYER"
     # the inputs are in the working copy: a later destroy there (make down, by hand) has them
     inputs = json.loads((stack.tfdir / "zz_harness.auto.tfvars.json").read_text())
     assert inputs["run_id"] == stack.run_id

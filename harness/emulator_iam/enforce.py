@@ -1,0 +1,358 @@
+"""Corrections to moto 5.2.5's access control (moto/iam/access_control.py,
+moto/core/authorization.py), applied in the emulator's process by :func:`install`.
+
+Each one names where upstream it belongs. With them, every request is authorized as IAM
+would authorize it, as far as this stack's policies go:
+
+1. **Enforcement always on**: ``settings.INITIAL_NO_AUTH_ACTION_COUNT = 0`` (moto's default,
+   and its env variable, is "never"); the server's ``/moto-api/reset-auth``, which can switch
+   it off, is refused by :class:`harness.emulator_iam.IamGuard`.
+2. **Action prefixes**: moto names the action after the signing name of the credential
+   scope, so CloudWatch's ``PutMetricData`` is checked as ``monitoring:PutMetricData`` and
+   no policy naming ``cloudwatch:PutMetricData`` ever allows it (also ``tagging`` for
+   ``tag:``). Upstream: ``IAMRequestBase.__init__``.
+3. **Resources**: moto authorizes every service but S3, IAM roles and STS against the
+   resource ``*``, so a statement scoped to a parameter, a key or a log group never applies
+   (the instance role could not read its own DB password), and IAM actions on a role, a
+   profile or a user that does not exist yet are checked against ``*``. :func:`resources_of`
+   names the resource(s) as the Service Authorization Reference does. Upstream:
+   ``_determine_resource`` of each service's responses class (as sts/iam/sqs have).
+4. **Request context** for conditions (``cloudwatch:namespace``, ``iam:PassedToService``,
+   ``aws:SecureTransport``, ``aws:PrincipalArn``...; :mod:`.conditions`). Upstream:
+   ``IAMRequestBase.check_action_permitted``.
+5. **iam:PassRole**: EC2 RunInstances/AssociateIamInstanceProfile with a profile, VPC flow
+   logs and RDS enhanced monitoring with a role also need ``iam:PassRole`` on that role (with
+   ``iam:PassedToService``); moto checks only the called action (its own TODO list).
+6. **S3 actions**: moto's ``ACTION_MAP`` (moto/s3/responses.py) maps the bucket
+   sub-resources it does not list (``encryption``, ``ownershipControls``,
+   ``publicAccessBlock``...) to ``ListBucket``/``CreateBucket``/``DeleteBucket``, and checks
+   DeleteObjects as ``s3:DeleteObject`` on the bucket, and when that is denied deletes
+   anyway, checking only the bucket policy. Here each key is checked
+   (``s3:DeleteObjectVersion`` when a version is named) and a denied key fails the request
+   (S3 answers 200 with a per-key error: stricter here, never more permissive).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import os
+import xml.etree.ElementTree as ET
+
+from moto import settings
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.iam.access_control import IAMPolicyStatement, IAMRequestBase, PermissionResult
+from moto.s3 import responses as s3_responses
+from moto.s3.exceptions import S3AccessDeniedError
+
+from harness.emulator_iam.policy import Result, statement_result
+
+# Every AWS endpoint is reached over TLS: the SDKs' requests count as TLS requests.
+BASE_CONTEXT = {"aws:SecureTransport": "true"}
+SIGNING_NAME_TO_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
+PASS_ROLE_PARAMS = {  # (service, action) -> (parameter, service the role is passed to)
+    ("ec2", "RunInstances"): ("IamInstanceProfile", "ec2.amazonaws.com"),
+    ("ec2", "AssociateIamInstanceProfile"): ("IamInstanceProfile", "ec2.amazonaws.com"),
+    ("ec2", "ReplaceIamInstanceProfileAssociation"): ("IamInstanceProfile", "ec2.amazonaws.com"),
+    ("ec2", "CreateFlowLogs"): ("DeliverLogsPermissionArn", "vpc-flow-logs.amazonaws.com"),
+    ("rds", "CreateDBInstance"): ("MonitoringRoleArn", "monitoring.rds.amazonaws.com"),
+    ("rds", "ModifyDBInstance"): ("MonitoringRoleArn", "monitoring.rds.amazonaws.com"),
+}
+S3_BUCKET_ACTIONS = {
+    "GET": {
+        "encryption": "GetEncryptionConfiguration",
+        "ownershipControls": "GetBucketOwnershipControls",
+        "publicAccessBlock": "GetBucketPublicAccessBlock",
+        "public_access_block": "GetBucketPublicAccessBlock",
+        "requestPayment": "GetBucketRequestPayment",
+        "replication": "GetReplicationConfiguration",
+        "object-lock": "GetBucketObjectLockConfiguration",
+    },
+    "PUT": {
+        "encryption": "PutEncryptionConfiguration",
+        "ownershipControls": "PutBucketOwnershipControls",
+        "publicAccessBlock": "PutBucketPublicAccessBlock",
+        "public_access_block": "PutBucketPublicAccessBlock",
+        "requestPayment": "PutBucketRequestPayment",
+        "replication": "PutReplicationConfiguration",
+        "object-lock": "PutBucketObjectLockConfiguration",
+    },
+    "DELETE": {
+        "encryption": "PutEncryptionConfiguration",
+        "ownershipControls": "PutBucketOwnershipControls",
+        "publicAccessBlock": "PutBucketPublicAccessBlock",
+        "public_access_block": "PutBucketPublicAccessBlock",
+        "replication": "PutReplicationConfiguration",
+    },
+}
+
+# the request being authorized: its context keys and the extra checks it needs
+_REQUEST: contextvars.ContextVar[dict | None] = contextvars.ContextVar("iam_request", default=None)
+
+
+def current_context() -> dict:
+    request = _REQUEST.get() or {}
+    return {**BASE_CONTEXT, **request.get("context", {})}
+
+
+# ------------------------------------------------------------------ resources
+
+
+def _param(response, name: str):
+    try:
+        value = response._get_param(name)
+    except Exception:  # noqa: BLE001 - a parameter moto cannot parse is no parameter
+        value = None
+    if value is None:
+        value = (response.querystring.get(name) or [None])[0]
+    return value
+
+
+def _param_tree(response, name: str) -> dict:
+    """A structure parameter (``IamInstanceProfile``): parsed, or ``IamInstanceProfile.Arn``
+    style query keys."""
+    value = _param(response, name)
+    if isinstance(value, dict):
+        return value
+    prefix = f"{name}."
+    return {k[len(prefix) :]: v[0] for k, v in response.querystring.items() if k.startswith(prefix)}
+
+
+def resources_of(response, service: str, action: str, account: str, region: str) -> list[str]:
+    """The resource ARN(s) an action is authorized against (``["*"]`` when it has none)."""
+    part = "aws"
+    if service == "ssm":
+        names = [_param(response, "Name")] if _param(response, "Name") else []
+        names += list(_param(response, "Names") or [])
+        if _param(response, "ResourceType") == "Parameter" and _param(response, "ResourceId"):
+            names.append(_param(response, "ResourceId"))
+        if action == "GetParametersByPath" and _param(response, "Path"):
+            names.append(_param(response, "Path"))
+        return [
+            n
+            if n.startswith("arn:")
+            else f"arn:{part}:ssm:{region}:{account}:parameter/" + n.lstrip("/")
+            for n in names
+        ] or ["*"]
+    if service == "kms":
+        key = _param(response, "KeyId")
+        if not key or key.startswith("alias/"):
+            return ["*"]
+        return [key if key.startswith("arn:") else f"arn:{part}:kms:{region}:{account}:key/{key}"]
+    if service == "logs":
+        group, stream = _param(response, "logGroupName"), _param(response, "logStreamName")
+        arn = _param(response, "resourceArn")
+        if group and stream:
+            return [f"arn:{part}:logs:{region}:{account}:log-group:{group}:log-stream:{stream}"]
+        if group:
+            return [f"arn:{part}:logs:{region}:{account}:log-group:{group}"]
+        return [arn.removesuffix(":*")] if arn else ["*"]
+    if service == "iam":
+        for param, kind in (
+            ("InstanceProfileName", "instance-profile"),
+            ("RoleName", "role"),
+            ("UserName", "user"),
+        ):
+            if name := _param(response, param):
+                path = _param(response, "Path") if action.startswith("Create") else None
+                return [f"arn:{part}:iam::{account}:{kind}{path or '/'}{name}"]
+        if arn := _param(response, "PolicyArn"):
+            return [arn]
+    return ["*"]
+
+
+def _existing_arn(kind: str, arn: str, account: str) -> str:
+    """An IAM role/profile named by its ARN with the default path: the real ARN (with its
+    path) when it exists."""
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[account]["aws"]
+    name = arn.rsplit("/", 1)[-1]
+    try:
+        obj = backend.get_role(name) if kind == "role" else backend.get_instance_profile(name)
+        return obj.arn
+    except Exception:  # noqa: BLE001 - not there (yet): the computed ARN
+        return arn
+
+
+def _pass_role_checks(response, service: str, action: str, account: str) -> list[tuple]:
+    spec = PASS_ROLE_PARAMS.get((service, action))
+    if spec is None:
+        return []
+    param, to_service = spec
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[account]["aws"]
+    roles: list[str] = []
+    if param == "IamInstanceProfile":
+        tree = _param_tree(response, param)
+        try:
+            if tree.get("Arn"):
+                profile = backend.get_instance_profile_by_arn(tree["Arn"])
+            elif tree.get("Name"):
+                profile = backend.get_instance_profile(tree["Name"])
+            else:
+                return []
+        except Exception:  # noqa: BLE001 - no such profile: EC2 itself refuses the call
+            return []
+        roles = [role.arn for role in profile.roles]
+    elif arn := _param(response, param):
+        roles = [arn]
+    context = {"iam:PassedToService": to_service}
+    return [("iam:PassRole", role, context) for role in roles]
+
+
+# ------------------------------------------------------------------ moto patches
+
+_original_normal = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
+_original_s3 = ActionAuthenticatorMixin._authenticate_and_authorize_s3_action
+_original_request_init = IAMRequestBase.__init__
+_original_check = IAMRequestBase.check_action_permitted
+_original_signature = IAMRequestBase.check_signature
+
+
+def _check_signature(self) -> None:
+    """Skipped only for a request this process rewrote after checking the signature of the
+    one the caller sent (harness/emulator_iam/wsgi.py)."""
+    from harness.emulator_iam.wsgi import VERIFIED_HEADER, VERIFIED_TOKEN
+
+    if self._headers.get(VERIFIED_HEADER) == VERIFIED_TOKEN:
+        return
+    _original_signature(self)
+
+
+def _authorize_normal(self, resource: str = "*") -> None:
+    service = getattr(self, "service_name", "") or ""
+    try:
+        action = self._get_action()
+    except Exception:  # noqa: BLE001
+        action = ""
+    account, region = self.current_account, getattr(self, "region", "us-east-1")
+    context: dict = {}
+    if service == "cloudwatch" and action == "PutMetricData":
+        context["cloudwatch:namespace"] = _param(self, "Namespace")
+    if resource == "*":
+        resources = resources_of(self, service, action, account, region)
+    else:
+        resources = [resource]
+    extra = _pass_role_checks(self, service, action, account)
+    token = _REQUEST.set({"context": context, "extra": extra})
+    try:
+        for one in resources:
+            _original_normal(self, one)
+    finally:
+        _REQUEST.reset(token)
+
+
+def _delete_keys(body: bytes) -> list[tuple[str, str | None]]:
+    root = ET.fromstring(body)
+    out = []
+    for obj in root.iter():
+        if obj.tag.rsplit("}", 1)[-1] == "Object":
+            fields = {c.tag.rsplit("}", 1)[-1]: c.text or "" for c in obj}
+            out.append((fields.get("Key", ""), fields.get("VersionId")))
+    return out
+
+
+def _authorize_s3(self, bucket_name: str | None = None, key_name: str | None = None) -> None:
+    context = {}
+    if prefix := (self.querystring.get("prefix") or [None])[0]:
+        context["s3:prefix"] = prefix
+    token = _REQUEST.set({"context": context, "extra": []})
+    try:
+        if self.data.get("Action") == "DeleteObject" and key_name is None and bucket_name:
+            try:
+                keys = _delete_keys(self.body or b"")
+            except ET.ParseError:
+                keys = []
+            for key, version in keys or [("", None)]:
+                self.data["Action"] = "DeleteObjectVersion" if version else "DeleteObject"
+                try:
+                    _original_s3(self, bucket_name=bucket_name, key_name=key)
+                except Exception as exc:
+                    if getattr(exc, "code", 0) == 403:  # not the bucket error: moto would
+                        raise S3AccessDeniedError() from exc  # delete it unauthenticated
+                    raise
+            self.data["Action"] = "DeleteObject"
+            return
+        _original_s3(self, bucket_name=bucket_name, key_name=key_name)
+    finally:
+        _REQUEST.reset(token)
+
+
+def _request_init(self, *args, **kwargs) -> None:
+    try:
+        _original_request_init(self, *args, **kwargs)
+    finally:
+        if getattr(self, "_action", None) and ":" in self._action:
+            prefix, name = self._action.split(":", 1)
+            self._action = f"{SIGNING_NAME_TO_PREFIX.get(prefix, prefix)}:{name}"
+
+
+def _check_action_permitted(self, resource: str) -> None:
+    request = _REQUEST.get() or {"context": {}, "extra": []}
+    principal = self._access_key.arn
+    identity = {
+        "aws:PrincipalArn": principal,
+        "aws:PrincipalAccount": self.account_id,
+        "aws:RequestedRegion": self._region,
+    }
+    token = _REQUEST.set({**request, "context": {**request["context"], **identity}})
+    try:
+        _recorded(_original_check, self, principal, resource)
+        action = self._action
+        for extra_action, extra_resource, extra_context in request.get("extra", []):
+            _REQUEST.set({"context": {**request["context"], **identity, **extra_context}})
+            self._action = extra_action
+            try:
+                role = _existing_arn("role", extra_resource, self.account_id)
+                _recorded(_original_check, self, principal, role)
+            finally:
+                self._action = action
+    finally:
+        _REQUEST.reset(token)
+
+
+def _recorded(check, request, principal: str, resource: str) -> None:
+    """``EMULATOR_IAM_RECORD=FILE`` in the emulator's environment: one line per decision
+    (principal, action, resource, allowed/denied), to see what a principal needs (how the
+    deployer policy was drawn up: docs/EMULATED_INSTANCES.md). It decides nothing."""
+    path = os.environ.get("EMULATOR_IAM_RECORD")
+    verdict = "denied"
+    try:
+        check(request, resource)
+        verdict = "allowed"
+    finally:
+        if path:
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(f"{principal}\t{request._action}\t{resource}\t{verdict}\n")
+
+
+_RESULTS = {
+    Result.PERMITTED: PermissionResult.PERMITTED,
+    Result.DENIED: PermissionResult.DENIED,
+    Result.NEUTRAL: PermissionResult.NEUTRAL,
+}
+
+
+def _statement_permitted(
+    self, action, resource="*", principal=None, incoming_condition_values=None
+):
+    context = {**current_context(), **(incoming_condition_values or {})}
+    statement = self._statement
+    if isinstance(statement, str):
+        statement = json.loads(statement)
+    return _RESULTS[statement_result(statement, action, resource, principal, context)]
+
+
+def install() -> None:
+    """Switch enforcement on, for good, with the corrections above."""
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _authorize_normal
+    ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = _authorize_s3
+    IAMRequestBase.__init__ = _request_init
+    IAMRequestBase.check_action_permitted = _check_action_permitted
+    IAMRequestBase.check_signature = _check_signature
+    IAMPolicyStatement.is_action_permitted = _statement_permitted
+    for method, extra in S3_BUCKET_ACTIONS.items():
+        s3_responses.ACTION_MAP["BUCKET"][method].update(extra)
