@@ -23,13 +23,17 @@ would authorize it, as far as this stack's policies go:
 5. **iam:PassRole**: EC2 RunInstances/AssociateIamInstanceProfile with a profile, VPC flow
    logs and RDS enhanced monitoring with a role also need ``iam:PassRole`` on that role (with
    ``iam:PassedToService``); moto checks only the called action (its own TODO list).
-6. **S3 actions**: moto's ``ACTION_MAP`` (moto/s3/responses.py) maps the bucket
+6. **Errors in the caller's protocol**: moto answers authorization errors in XML, which a
+   JSON-protocol SDK cannot read (its code becomes ``403``). Here they are JSON for JSON
+   requests. Upstream: ``ActionAuthenticatorMixin._authenticate_and_authorize_action``.
+7. **S3 actions**: moto's ``ACTION_MAP`` (moto/s3/responses.py) maps the bucket
    sub-resources it does not list (``encryption``, ``ownershipControls``,
    ``publicAccessBlock``...) to ``ListBucket``/``CreateBucket``/``DeleteBucket``, and checks
    DeleteObjects as ``s3:DeleteObject`` on the bucket, and when that is denied deletes
    anyway, checking only the bucket policy. Here each key is checked
-   (``s3:DeleteObjectVersion`` when a version is named) and a denied key fails the request
-   (S3 answers 200 with a per-key error: stricter here, never more permissive).
+   (``s3:DeleteObjectVersion`` when a version is named); when one is denied, nothing is
+   deleted and every key is answered AccessDenied (S3 deletes the keys that are allowed:
+   stricter here, never more permissive).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import xml.etree.ElementTree as ET
 
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import JsonRESTError, _RESTError
 from moto.iam.access_control import IAMPolicyStatement, IAMRequestBase, PermissionResult
 from moto.s3 import responses as s3_responses
 from moto.s3.exceptions import S3AccessDeniedError
@@ -240,8 +245,22 @@ def _authorize_normal(self, resource: str = "*") -> None:
     try:
         for one in resources:
             _original_normal(self, one)
+    except _RESTError as exc:
+        if isinstance(exc, JsonRESTError) or not _speaks_json(self):
+            raise
+        # moto answers an authorization error in XML whatever the protocol: a JSON client
+        # (ssm, logs, kms, CloudWatch through the CBOR translation) cannot read its code
+        # or message. Upstream: ActionAuthenticatorMixin._authenticate_and_authorize_action.
+        error = JsonRESTError(exc.error_type, exc.message)
+        error.code = exc.code
+        raise error from exc
     finally:
         _REQUEST.reset(token)
+
+
+def _speaks_json(response) -> bool:
+    headers = response.headers
+    return bool(headers.get("X-Amz-Target")) or "json" in str(headers.get("Content-Type", ""))
 
 
 def _delete_keys(body: bytes) -> list[tuple[str, str | None]]:
