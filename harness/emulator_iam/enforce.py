@@ -28,7 +28,8 @@ would authorize it, as far as this stack's policies go:
    requests. Upstream: ``ActionAuthenticatorMixin._authenticate_and_authorize_action``.
 7. **S3 actions**: moto's ``ACTION_MAP`` (moto/s3/responses.py) maps the bucket
    sub-resources it does not list (``encryption``, ``ownershipControls``,
-   ``publicAccessBlock``...) to ``ListBucket``/``CreateBucket``/``DeleteBucket``, and checks
+   ``publicAccessBlock``...) to ``ListBucket``/``CreateBucket``/``DeleteBucket``, HeadBucket
+   to ``s3:HeadBucket`` (no such action: S3 checks ``s3:ListBucket``), and checks
    DeleteObjects as ``s3:DeleteObject`` on the bucket, and when that is denied deletes
    anyway, checking only the bucket policy. Here each key is checked
    (``s3:DeleteObjectVersion`` when a version is named); when one is denied, nothing is
@@ -64,6 +65,7 @@ PASS_ROLE_PARAMS = {  # (service, action) -> (parameter, service the role is pas
     ("rds", "ModifyDBInstance"): ("MonitoringRoleArn", "monitoring.rds.amazonaws.com"),
 }
 S3_BUCKET_ACTIONS = {
+    "HEAD": {"DEFAULT": "ListBucket"},  # HeadBucket needs s3:ListBucket (no s3:HeadBucket)
     "GET": {
         "encryption": "GetEncryptionConfiguration",
         "ownershipControls": "GetBucketOwnershipControls",
@@ -90,6 +92,8 @@ S3_BUCKET_ACTIONS = {
         "replication": "PutReplicationConfiguration",
     },
 }
+
+S3_KEY_HEAD_ACTIONS = {"versionId": "GetObjectVersion"}  # HeadObject of a version
 
 # the request being authorized: its context keys and the extra checks it needs
 _REQUEST: contextvars.ContextVar[dict | None] = contextvars.ContextVar("iam_request", default=None)
@@ -375,3 +379,4 @@ def install() -> None:
     IAMPolicyStatement.is_action_permitted = _statement_permitted
     for method, extra in S3_BUCKET_ACTIONS.items():
         s3_responses.ACTION_MAP["BUCKET"][method].update(extra)
+    s3_responses.ACTION_MAP["KEY"]["HEAD"].update(S3_KEY_HEAD_ACTIONS)

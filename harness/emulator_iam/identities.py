@@ -22,6 +22,7 @@ the metadata service answers as EC2's does).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -34,7 +35,7 @@ ADMIN_POLICY = {
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
 DEPLOYER_POLICY = REPO_ROOT / "iam" / "deployer-policy.json"
-DEPLOYER_ROLE_PREFIX = "filestore-deployer"
+DEPLOYER_ROLE_PREFIX = "emulator-deployer"  # outside filestore-*: it cannot edit itself
 SESSION_SECONDS = 12 * 3600
 
 
@@ -182,16 +183,16 @@ def deployer_credentials(
             }
         ],
     }
-    try:
-        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        arn = iam.create_role(
+    # another stack on this emulator may have made it: the same document, the same role
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(
             RoleName=name,
             AssumeRolePolicyDocument=json.dumps(trust),
             MaxSessionDuration=SESSION_SECONDS,
             Description="Terraform's deployer on the emulator (iam/deployer-policy.json)",
-        )["Role"]["Arn"]
-        iam.put_role_policy(RoleName=name, PolicyName="deployer", PolicyDocument=document)
+        )
+    iam.put_role_policy(RoleName=name, PolicyName="deployer", PolicyDocument=document)
+    arn = iam.get_role(RoleName=name)["Role"]["Arn"]
     creds = sts.assume_role(
         RoleArn=arn, RoleSessionName=session_name[:64], DurationSeconds=SESSION_SECONDS
     )["Credentials"]

@@ -38,6 +38,7 @@ data "aws_iam_policy_document" "this" {
       "s3:GetObjectVersion",
       "s3:PutObject",
       "s3:DeleteObject",
+      "s3:DeleteObjectVersion",
       "s3:AbortMultipartUpload",
       "s3:ListMultipartUploadParts",
     ]

@@ -213,6 +213,7 @@ def test_the_app_may_upload_list_download_and_roll_back(role):
     got = s3.get_object(Bucket=FILES, Key="uploads/a.csv", VersionId=put["VersionId"])
     assert got["Body"].read() == b"a,b\n"
     assert s3.head_object(Bucket=FILES, Key="uploads/a.csv")["ContentLength"] == 4
+    s3.head_bucket(Bucket=FILES)  # the app's health check: s3:ListBucket
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=FILES)["Contents"]] == ["uploads/a.csv"]
     assert s3.list_object_versions(Bucket=FILES)["Versions"][0]["VersionId"] == put["VersionId"]
     s3.delete_object(Bucket=FILES, Key="uploads/a.csv", VersionId=put["VersionId"])  # rollback
@@ -250,6 +251,9 @@ def test_another_bucket_is_denied(role):
     assert denied(s3.get_object, Bucket=OTHER, Key="theirs") == "AccessDenied"
     assert denied(s3.put_object, Bucket=OTHER, Key="mine", Body=b"x") == "AccessDenied"
     assert denied(s3.list_objects_v2, Bucket=OTHER) == "AccessDenied"
+    with pytest.raises(ClientError) as err:  # HEAD: a status and no body
+        s3.head_bucket(Bucket=OTHER)
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
 def test_delete_objects_on_another_bucket_deletes_nothing(moto, role):
