@@ -178,22 +178,11 @@ class Stack:
     def env(self) -> dict[str, str]:
         env = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
         if self.target == "emulator":
-            for var in ("AWS_PROFILE", "AWS_ROLE_ARN"):
-                env[var] = ""
-            env["AWS_EC2_METADATA_DISABLED"] = "true"
-            env.update(self.deployer_env())
+            from harness.emulator_iam.identities import deployer_env  # Terraform's only keys
+
+            env.update(AWS_PROFILE="", AWS_ROLE_ARN="", AWS_EC2_METADATA_DISABLED="true")
+            env.update(deployer_env(self))
         return env
-
-    def deployer_env(self) -> dict[str, str]:
-        """The deployer's session keys on the emulator (harness/emulator_iam/identities.py),
-        made once per Stack by the emulator's bootstrap admin: Terraform gets only these."""
-        if self.credentials is None:
-            from harness.emulator_iam.identities import deployer_credentials
-
-            self.credentials = deployer_credentials(
-                self.endpoint_url, f"terraform-{self.run_id}", self.deployer_policy
-            )
-        return dict(self.credentials)
 
     # ------------------------------------------------------------------ commands
     def tf(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -201,3 +201,13 @@ def deployer_credentials(
         "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
         "AWS_SESSION_TOKEN": creds["SessionToken"],
     }
+
+
+def deployer_env(stack) -> dict[str, str]:
+    """A :class:`harness.stack.Stack`'s deployer session (made once per Stack, kept in its
+    ``credentials``): the only keys Terraform gets on the emulator."""
+    if stack.credentials is None:
+        stack.credentials = deployer_credentials(
+            stack.endpoint_url, f"terraform-{stack.run_id}", stack.deployer_policy
+        )
+    return dict(stack.credentials)

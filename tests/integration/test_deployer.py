@@ -14,7 +14,7 @@ import pytest
 
 from harness.deployment import emulator_inputs
 from harness.emulator import MotoServer
-from harness.emulator_iam.identities import DEPLOYER_POLICY, DEPLOYER_ROLE_PREFIX
+from harness.emulator_iam.identities import DEPLOYER_POLICY, DEPLOYER_ROLE_PREFIX, deployer_env
 from harness.net import free_port
 from harness.runid import new_run_id
 from harness.stack import Stack, StackError
@@ -47,7 +47,7 @@ def _stack(moto, environment, tmp_path, toolchain, policy=None) -> Stack:
 
 
 def _caller(moto, stack: Stack) -> str:
-    keys = stack.deployer_env()
+    keys = deployer_env(stack)
     sts = boto3.client(
         "sts",
         endpoint_url=moto.url,

@@ -303,3 +303,37 @@ def test_the_rollback_without_delete_object_version_is_denied(moto):
     s3 = as_ec2(moto, "web-no-rollback").client("s3", endpoint_url=moto.url)
     put = s3.put_object(Bucket=FILES, Key="orphan.csv", Body=b"x")
     assert denied(s3.delete_object, Bucket=FILES, Key="orphan.csv", VersionId=put["VersionId"])
+
+
+def _cbor_put_metric(moto, creds, namespace: str):
+    """PutMetricData in Smithy RPC v2 CBOR, as aws-sdk-go-v2 sends it (the provider)."""
+    import botocore.session
+    import cbor2
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.serialize import create_serializer
+
+    op = (
+        botocore.session.get_session()
+        .get_service_model("cloudwatch")
+        .operation_model("PutMetricData")
+    )
+    params = {"Namespace": namespace, "MetricData": [{"MetricName": "Probe", "Value": 1.0}]}
+    req = create_serializer("smithy-rpc-v2-cbor").serialize_to_request(params, op)
+    url = moto.url + req["url_path"]
+    aws = AWSRequest(method="POST", url=url, data=req["body"], headers=req["headers"])
+    SigV4Auth(creds, "monitoring", REGION).add_auth(aws)
+    resp = requests.post(url, data=req["body"], headers=dict(aws.headers), timeout=10)
+    return resp.status_code, (cbor2.loads(resp.content) if resp.content else {})
+
+
+def test_the_namespace_condition_holds_in_cbor_too(moto):
+    """The CBOR request's signature is checked as sent, then the translated request is
+    authorized for the same caller (harness/emulator_iam/wsgi.py)."""
+    creds = as_ec2(moto, "web").get_credentials()
+    assert _cbor_put_metric(moto, creds, NAMESPACE)[0] == 200
+    status, body = _cbor_put_metric(moto, creds, "AWS/EC2")
+    assert (status, body.get("__type")) == (403, "AccessDenied")
+    forged = type(creds)(creds.access_key, "not-the-secret", creds.token)
+    status, body = _cbor_put_metric(moto, forged, NAMESPACE)
+    assert (status, body.get("__type")) == (403, "SignatureDoesNotMatch")
