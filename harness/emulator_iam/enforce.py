@@ -26,7 +26,8 @@ would authorize it, as far as this stack's policies go:
 6. **Errors in the caller's protocol**: moto answers authorization errors in XML, which a
    JSON-protocol SDK cannot read (its code becomes ``403``). Here they are JSON for JSON
    requests. Upstream: ``ActionAuthenticatorMixin._authenticate_and_authorize_action``.
-7. **S3 actions**: moto's ``ACTION_MAP`` (moto/s3/responses.py) maps the bucket
+7. **S3 Control's signature** is checked with S3's signer (:func:`_create_auth`).
+8. **S3 actions**: moto's ``ACTION_MAP`` (moto/s3/responses.py) maps the bucket
    sub-resources it does not list (``encryption``, ``ownershipControls``,
    ``publicAccessBlock``...) to ``ListBucket``/``CreateBucket``/``DeleteBucket``, HeadBucket
    to ``s3:HeadBucket`` (no such action: S3 checks ``s3:ListBucket``), and checks
@@ -44,10 +45,16 @@ import json
 import os
 import xml.etree.ElementTree as ET
 
+from botocore.auth import S3SigV4Auth
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError
-from moto.iam.access_control import IAMPolicyStatement, IAMRequestBase, PermissionResult
+from moto.iam.access_control import (
+    IAMPolicyStatement,
+    IAMRequest,
+    IAMRequestBase,
+    PermissionResult,
+)
 from moto.s3 import responses as s3_responses
 from moto.s3.exceptions import S3AccessDeniedError
 
@@ -218,6 +225,7 @@ _original_s3 = ActionAuthenticatorMixin._authenticate_and_authorize_s3_action
 _original_request_init = IAMRequestBase.__init__
 _original_check = IAMRequestBase.check_action_permitted
 _original_signature = IAMRequestBase.check_signature
+_original_create_auth = IAMRequest._create_auth
 
 
 def _check_signature(self) -> None:
@@ -303,6 +311,16 @@ def _authorize_s3(self, bucket_name: str | None = None, key_name: str | None = N
         _REQUEST.reset(token)
 
 
+def _create_auth(self, credentials):
+    """S3 Control (``/v20180820/...``, reached by the provider for bucket tags) is signed as
+    S3 is, with the path not encoded twice; moto checks it with the generic signer and
+    refuses every such request (SignatureDoesNotMatch). Upstream: ``IAMRequest._create_auth``
+    should pick ``S3SigV4Auth`` for the signing name ``s3``."""
+    if self._service == "s3":
+        return S3SigV4Auth(credentials, self._service, self._region)
+    return _original_create_auth(self, credentials)
+
+
 def _request_init(self, *args, **kwargs) -> None:
     try:
         _original_request_init(self, *args, **kwargs)
@@ -376,6 +394,7 @@ def install() -> None:
     IAMRequestBase.__init__ = _request_init
     IAMRequestBase.check_action_permitted = _check_action_permitted
     IAMRequestBase.check_signature = _check_signature
+    IAMRequest._create_auth = _create_auth
     IAMPolicyStatement.is_action_permitted = _statement_permitted
     for method, extra in S3_BUCKET_ACTIONS.items():
         s3_responses.ACTION_MAP["BUCKET"][method].update(extra)

@@ -337,3 +337,17 @@ def test_the_namespace_condition_holds_in_cbor_too(moto):
     forged = type(creds)(creds.access_key, "not-the-secret", creds.token)
     status, body = _cbor_put_metric(moto, forged, NAMESPACE)
     assert (status, body.get("__type")) == (403, "SignatureDoesNotMatch")
+
+
+def test_s3_control_is_checked_with_s3s_signer(moto):
+    """The provider reads bucket tags through S3 Control (an ARN in the path): moto's
+    generic signer encoded the path twice and refused every such request."""
+    control = boto3.client(
+        "s3control",
+        endpoint_url=moto.url.replace("127.0.0.1", "localhost"),
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    tags = control.list_tags_for_resource(AccountId=ACCOUNT, ResourceArn=f"arn:aws:s3:::{FILES}")
+    assert tags["Tags"] == []
