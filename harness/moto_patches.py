@@ -11,6 +11,8 @@ conflict. Each says where upstream it belongs. All are tested in
    "false"}`` (the stack's TLS-only bucket policy) becomes a deny-all and every object
    request fails with 403. Every AWS endpoint is reached over TLS, so on AWS that statement
    never applies to the SDK's requests; here the emulator's requests count as TLS requests.
+   Superseded in the server: :mod:`harness.emulator_iam` (installed after these) replaces
+   ``IAMPolicyStatement.is_action_permitted`` with a full evaluation of conditions.
 2. **ListObjectVersions ignores ``encoding-type=url``.** See :func:`_list_object_versions`.
 3. **S3 keys with a line break cannot be reached** on moto's server. See
    :func:`_s3_urls_with_line_breaks`.

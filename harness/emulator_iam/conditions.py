@@ -20,7 +20,6 @@ with it does not apply, a ``Deny`` with it applies.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 # The keys the emulator puts into a request's context (see harness.emulator_iam.context).
@@ -58,9 +57,9 @@ def _values(value) -> list[str]:
 
 
 def _like(pattern: str, value: str, case: bool = True) -> bool:
-    # IAM wildcards: * any run, ? one character; nothing else is special
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.DOTALL | (0 if case else re.IGNORECASE)) is not None
+    from harness.emulator_iam.policy import wildcard
+
+    return wildcard(pattern, value, case)
 
 
 def _arn_like(pattern: str, value: str) -> bool:

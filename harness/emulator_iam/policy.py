@@ -22,6 +22,7 @@ A principal here is an ARN (an IAM user, a role, an assumed-role session) or a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from enum import Enum
@@ -41,9 +42,15 @@ def _list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def wildcard(pattern: str, value: str, case: bool = True) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _compiled(pattern: str, case: bool) -> re.Pattern:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.DOTALL | (0 if case else re.IGNORECASE)) is not None
+    return re.compile(regex, re.DOTALL | (0 if case else re.IGNORECASE))
+
+
+def wildcard(pattern: str, value: str, case: bool = True) -> bool:
+    """IAM's wildcards: ``*`` any run of characters, ``?`` one; nothing else is special."""
+    return _compiled(pattern, case).fullmatch(value) is not None
 
 
 def _account(arn: str) -> str:
