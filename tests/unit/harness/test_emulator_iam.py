@@ -351,3 +351,38 @@ def test_s3_control_is_checked_with_s3s_signer(moto):
     )
     tags = control.list_tags_for_resource(AccountId=ACCOUNT, ResourceArn=f"arn:aws:s3:::{FILES}")
     assert tags["Tags"] == []
+
+
+def test_run_instances_with_a_profile_needs_pass_role(moto):
+    """EC2 checks iam:PassRole on the profile's role, for ec2.amazonaws.com (moto: never)."""
+    iam, sts = moto.client("iam"), moto.client("sts")
+    trust = json.loads(json.dumps(EC2_TRUST))
+    trust["Statement"][0]["Principal"] = {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    run = {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}
+    web = f"arn:aws:iam::{ACCOUNT}:role/web"
+    pass_role = {
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": web,
+        "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+    }
+    iam.create_instance_profile(InstanceProfileName="web")
+    iam.add_role_to_instance_profile(InstanceProfileName="web", RoleName="web")
+    for name, statements in (("launcher", [run]), ("launcher-pass", [run, pass_role])):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+        policy = {"Version": "2012-10-17", "Statement": statements}
+        iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
+
+    def ec2_as(role: str):
+        arn = f"arn:aws:iam::{ACCOUNT}:role/{role}"
+        c = sts.assume_role(RoleArn=arn, RoleSessionName="launch")["Credentials"]
+        session = boto3.Session(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"], REGION)
+        return session.client("ec2", endpoint_url=moto.url)
+
+    launch = {"ImageId": "ami-12c6146b", "MinCount": 1, "MaxCount": 1}
+    profile = {"IamInstanceProfile": {"Name": "web"}}
+    with pytest.raises(ClientError) as err:
+        ec2_as("launcher").run_instances(**launch, **profile)
+    assert "iam:PassRole" in err.value.response["Error"]["Message"]
+    ec2_as("launcher").run_instances(**launch)  # no profile: no role passed
+    ec2_as("launcher-pass").run_instances(**launch, **profile)
