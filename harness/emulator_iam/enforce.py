@@ -17,6 +17,7 @@ would authorize it, as far as this stack's policies go:
    profile or a user that does not exist yet are checked against ``*``. :func:`resources_of`
    names the resource(s) as the Service Authorization Reference does. Upstream:
    ``_determine_resource`` of each service's responses class (as sts/iam/sqs have).
+   Also S3 Control's bucket tags (the bucket's ARN).
 4. **Request context** for conditions (``cloudwatch:namespace``, ``iam:PassedToService``,
    ``aws:SecureTransport``, ``aws:PrincipalArn``...; :mod:`.conditions`). Upstream:
    ``IAMRequestBase.check_action_permitted``.
@@ -163,6 +164,8 @@ def resources_of(response, service: str, action: str, account: str, region: str)
         if group:
             return [f"arn:{part}:logs:{region}:{account}:log-group:{group}"]
         return [arn.removesuffix(":*")] if arn else ["*"]
+    if service == "s3control" and (arn := _param(response, "ResourceArn")):
+        return [arn]  # tags of a bucket: the bucket
     if service == "iam":
         for param, kind in (
             ("InstanceProfileName", "instance-profile"),
