@@ -263,6 +263,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))
     apply_patches()
     from harness.emulator_iam import IamGuard, install
+    from harness.moto_monitoring import apply_monitoring_patch
+
+    apply_monitoring_patch()  # MonitorInstances, UnmonitorInstances (prod)
 
     install()  # IAM enforced, always (harness/emulator_iam)
     from moto.moto_server.werkzeug_app import (

@@ -386,3 +386,17 @@ def test_run_instances_with_a_profile_needs_pass_role(moto):
     assert "iam:PassRole" in err.value.response["Error"]["Message"]
     ec2_as("launcher").run_instances(**launch)  # no profile: no role passed
     ec2_as("launcher-pass").run_instances(**launch, **profile)
+
+
+def test_detailed_monitoring_can_be_switched(moto):
+    """harness/moto_monitoring.py: prod's instance has detailed monitoring."""
+    ec2 = moto.client("ec2")
+    iid = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0][
+        "InstanceId"
+    ]
+    on = ec2.monitor_instances(InstanceIds=[iid])["InstanceMonitorings"]
+    assert on == [{"InstanceId": iid, "Monitoring": {"State": "enabled"}}]
+    state = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    assert state["Monitoring"]["State"] == "enabled"
+    off = ec2.unmonitor_instances(InstanceIds=[iid])["InstanceMonitorings"]
+    assert off[0]["Monitoring"]["State"] == "disabled"
