@@ -21,9 +21,12 @@ would authorize it, as far as this stack's policies go:
 4. **Request context** for conditions (``cloudwatch:namespace``, ``iam:PassedToService``,
    ``aws:SecureTransport``, ``aws:PrincipalArn``...; :mod:`.conditions`). Upstream:
    ``IAMRequestBase.check_action_permitted``.
-5. **iam:PassRole**: EC2 RunInstances/AssociateIamInstanceProfile with a profile, VPC flow
-   logs and RDS enhanced monitoring with a role also need ``iam:PassRole`` on that role (with
-   ``iam:PassedToService``); moto checks only the called action (its own TODO list).
+5. **Actions a call also needs**: EC2 RunInstances/AssociateIamInstanceProfile with a
+   profile, VPC flow logs and RDS enhanced monitoring with a role also need ``iam:PassRole``
+   on that role (with ``iam:PassedToService``); a create with tags also needs the tagging
+   action (``iam:TagRole``, ``ec2:CreateTags``, ``rds:AddTagsToResource``,
+   ``logs:TagResource``, ``ssm:AddTagsToResource``, ``cloudwatch:TagResource``:
+   :data:`TAG_ON_CREATE`). moto checks only the called action (its own TODO list).
 6. **Errors in the caller's protocol**: moto answers authorization errors in XML, which a
    JSON-protocol SDK cannot read (its code becomes ``403``). Here they are JSON for JSON
    requests. Upstream: ``ActionAuthenticatorMixin._authenticate_and_authorize_action``.
@@ -60,18 +63,17 @@ from moto.s3 import responses as s3_responses
 from moto.s3.exceptions import S3AccessDeniedError
 
 from harness.emulator_iam.policy import Result, statement_result
+from harness.emulator_iam.resources import (
+    existing_arn,
+    pass_role_checks,
+    request_param,
+    resources_of,
+    tag_checks,
+)
 
 # Every AWS endpoint is reached over TLS: the SDKs' requests count as TLS requests.
 BASE_CONTEXT = {"aws:SecureTransport": "true"}
 SIGNING_NAME_TO_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
-PASS_ROLE_PARAMS = {  # (service, action) -> (parameter, service the role is passed to)
-    ("ec2", "RunInstances"): ("IamInstanceProfile", "ec2.amazonaws.com"),
-    ("ec2", "AssociateIamInstanceProfile"): ("IamInstanceProfile", "ec2.amazonaws.com"),
-    ("ec2", "ReplaceIamInstanceProfileAssociation"): ("IamInstanceProfile", "ec2.amazonaws.com"),
-    ("ec2", "CreateFlowLogs"): ("DeliverLogsPermissionArn", "vpc-flow-logs.amazonaws.com"),
-    ("rds", "CreateDBInstance"): ("MonitoringRoleArn", "monitoring.rds.amazonaws.com"),
-    ("rds", "ModifyDBInstance"): ("MonitoringRoleArn", "monitoring.rds.amazonaws.com"),
-}
 S3_BUCKET_ACTIONS = {
     "HEAD": {"DEFAULT": "ListBucket"},  # HeadBucket needs s3:ListBucket (no s3:HeadBucket)
     "GET": {
@@ -112,115 +114,6 @@ def current_context() -> dict:
     return {**BASE_CONTEXT, **request.get("context", {})}
 
 
-# ------------------------------------------------------------------ resources
-
-
-def _param(response, name: str):
-    try:
-        value = response._get_param(name)
-    except Exception:  # noqa: BLE001 - a parameter moto cannot parse is no parameter
-        value = None
-    if value is None:
-        value = (response.querystring.get(name) or [None])[0]
-    return value
-
-
-def _param_tree(response, name: str) -> dict:
-    """A structure parameter (``IamInstanceProfile``): parsed, or ``IamInstanceProfile.Arn``
-    style query keys."""
-    value = _param(response, name)
-    if isinstance(value, dict):
-        return value
-    prefix = f"{name}."
-    return {k[len(prefix) :]: v[0] for k, v in response.querystring.items() if k.startswith(prefix)}
-
-
-def resources_of(response, service: str, action: str, account: str, region: str) -> list[str]:
-    """The resource ARN(s) an action is authorized against (``["*"]`` when it has none)."""
-    part = "aws"
-    if service == "ssm":
-        names = [_param(response, "Name")] if _param(response, "Name") else []
-        names += list(_param(response, "Names") or [])
-        if _param(response, "ResourceType") == "Parameter" and _param(response, "ResourceId"):
-            names.append(_param(response, "ResourceId"))
-        if action == "GetParametersByPath" and _param(response, "Path"):
-            names.append(_param(response, "Path"))
-        return [
-            n
-            if n.startswith("arn:")
-            else f"arn:{part}:ssm:{region}:{account}:parameter/" + n.lstrip("/")
-            for n in names
-        ] or ["*"]
-    if service == "kms":
-        key = _param(response, "KeyId")
-        if not key or key.startswith("alias/"):
-            return ["*"]
-        return [key if key.startswith("arn:") else f"arn:{part}:kms:{region}:{account}:key/{key}"]
-    if service == "logs":
-        group, stream = _param(response, "logGroupName"), _param(response, "logStreamName")
-        arn = _param(response, "resourceArn")
-        if group and stream:
-            return [f"arn:{part}:logs:{region}:{account}:log-group:{group}:log-stream:{stream}"]
-        if group:
-            return [f"arn:{part}:logs:{region}:{account}:log-group:{group}"]
-        return [arn.removesuffix(":*")] if arn else ["*"]
-    if service == "s3control" and (arn := _param(response, "ResourceArn")):
-        return [arn]  # tags of a bucket: the bucket
-    if service == "iam":
-        for param, kind in (
-            ("InstanceProfileName", "instance-profile"),
-            ("RoleName", "role"),
-            ("UserName", "user"),
-        ):
-            if name := _param(response, param):
-                path = _param(response, "Path") if action.startswith("Create") else None
-                return [f"arn:{part}:iam::{account}:{kind}{path or '/'}{name}"]
-        if arn := _param(response, "PolicyArn"):
-            return [arn]
-    return ["*"]
-
-
-def _existing_arn(kind: str, arn: str, account: str) -> str:
-    """An IAM role/profile named by its ARN with the default path: the real ARN (with its
-    path) when it exists."""
-    from moto.iam.models import iam_backends
-
-    backend = iam_backends[account]["aws"]
-    name = arn.rsplit("/", 1)[-1]
-    try:
-        obj = backend.get_role(name) if kind == "role" else backend.get_instance_profile(name)
-        return obj.arn
-    except Exception:  # noqa: BLE001 - not there (yet): the computed ARN
-        return arn
-
-
-def _pass_role_checks(response, service: str, action: str, account: str) -> list[tuple]:
-    spec = PASS_ROLE_PARAMS.get((service, action))
-    if spec is None:
-        return []
-    param, to_service = spec
-    from moto.iam.models import iam_backends
-
-    backend = iam_backends[account]["aws"]
-    roles: list[str] = []
-    if param == "IamInstanceProfile":
-        tree = _param_tree(response, param)
-        try:
-            if tree.get("Arn"):
-                profile = backend.get_instance_profile_by_arn(tree["Arn"])
-            elif tree.get("Name"):
-                profile = backend.get_instance_profile(tree["Name"])
-            else:
-                return []
-        except Exception:  # noqa: BLE001 - no such profile: EC2 itself refuses the call
-            return []
-        roles = [role.arn for role in profile.roles]
-    elif arn := _param(response, param):
-        roles = [arn]
-    context = {"iam:PassedToService": to_service}
-    return [("iam:PassRole", role, context) for role in roles]
-
-
 # ------------------------------------------------------------------ moto patches
 
 _original_normal = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
@@ -250,12 +143,12 @@ def _authorize_normal(self, resource: str = "*") -> None:
     account, region = self.current_account, getattr(self, "region", "us-east-1")
     context: dict = {}
     if service == "cloudwatch" and action == "PutMetricData":
-        context["cloudwatch:namespace"] = _param(self, "Namespace")
+        context["cloudwatch:namespace"] = request_param(self, "Namespace")
     if resource == "*":
         resources = resources_of(self, service, action, account, region)
     else:
         resources = [resource]
-    extra = _pass_role_checks(self, service, action, account)
+    extra = pass_role_checks(self, service, action, account) + tag_checks(self, service, action)
     token = _REQUEST.set({"context": context, "extra": extra})
     try:
         for one in resources:
@@ -349,8 +242,11 @@ def _check_action_permitted(self, resource: str) -> None:
             _REQUEST.set({"context": {**request["context"], **identity, **extra_context}})
             self._action = extra_action
             try:
-                role = _existing_arn("role", extra_resource, self.account_id)
-                _recorded(_original_check, self, principal, role)
+                if extra_resource is None:  # tags on create: the created resource itself
+                    target = resource
+                else:
+                    target = existing_arn("role", extra_resource, self.account_id)
+                _recorded(_original_check, self, principal, target)
             finally:
                 self._action = action
     finally:
