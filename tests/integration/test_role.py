@@ -116,9 +116,8 @@ def test_what_the_role_must_not_do_is_denied(probed, what):
     assert probed[what] == "AccessDenied", probed
 
 
-def test_the_role_is_what_the_metadata_service_gave(deployment):
-    """No key but the role's session reached the emulator: the probe's writes were made by
-    the role (the versions it left are gone, its metric is in the app's namespace)."""
+def test_the_roles_metric_landed_in_the_apps_namespace(deployment):
+    """What the role was allowed to publish is there (the emulator kept it)."""
     metrics = deployment.client("cloudwatch").list_metrics(
         Namespace=f"filestore/{deployment.stack.environment}"
     )["Metrics"]
