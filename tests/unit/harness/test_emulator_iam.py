@@ -101,6 +101,8 @@ def moto():
         s3.put_object(Bucket=OTHER, Key="theirs", Body=b"not yours")
         for name in (PARAM, OTHER_PARAM):
             ssm.put_parameter(Name=name, Value="s3cret", Type="SecureString")
+        for group in (LOG_GROUP.split("log-group:")[1], "/filestore/dev/r2/app"):
+            server.client("logs").create_log_group(logGroupName=group)
         for name, policy in (
             ("web", role_policy()),
             ("web-no-rollback", role_policy(rollback=False)),
@@ -303,3 +305,13 @@ def test_the_rollback_without_delete_object_version_is_denied(moto):
     s3 = as_ec2(moto, "web-no-rollback").client("s3", endpoint_url=moto.url)
     put = s3.put_object(Bucket=FILES, Key="orphan.csv", Body=b"x")
     assert denied(s3.delete_object, Bucket=FILES, Key="orphan.csv", VersionId=put["VersionId"])
+
+
+def test_the_app_may_write_its_own_logs_only(role):
+    logs, mine = role("logs"), LOG_GROUP.split("log-group:")[1]
+    logs.create_log_stream(logGroupName=mine, logStreamName="i-1")
+    event = [{"timestamp": 1_700_000_000_000, "message": "hello"}]
+    logs.put_log_events(logGroupName=mine, logStreamName="i-1", logEvents=event)
+    other = "/filestore/dev/r2/app"
+    assert denied(logs.create_log_stream, logGroupName=other, logStreamName="i-1") == "AccessDenied"
+    assert denied(logs.delete_log_group, logGroupName=mine) == "AccessDenied"
