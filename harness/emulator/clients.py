@@ -32,8 +32,9 @@ class Credentials:
 
 # moto's own account root: what the harness itself uses to set up and inspect the emulator
 EMULATOR_ROOT = Credentials("testing", "testing")
-# for code that must never reach a real account (the app's tests, the emulator's process)
-FAKE_CREDENTIALS = {**EMULATOR_ROOT.env(), "AWS_SESSION_TOKEN": "testing"}
+# the bootstrap admin's one key on the emulator (harness/emulator/iam/identities.py), and what
+# code that must never reach a real account uses (the app's tests, the emulator's process)
+FAKE_CREDENTIALS = EMULATOR_ROOT.env()
 
 
 def client_kwargs(

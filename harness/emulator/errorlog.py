@@ -76,7 +76,8 @@ class ErrorLog:
         try:
             body = b"".join(chunks)
         finally:
-            chunks.close()
+            if hasattr(chunks, "close"):  # run_wsgi_app may hand back a plain chain
+                chunks.close()
         found = _CODE.search(body[:8192])
         code = (found[1] or found[2]).decode("utf-8", "replace") if found else "-"
         print(

@@ -21,6 +21,8 @@ import sys
 
 from harness.emulator.corrections import apply_patches, wrap
 from harness.emulator.errorlog import ErrorLog
+from harness.emulator.iam import IamGuard
+from harness.emulator.iam import install as install_iam
 from harness.log import configure as configure_logging
 
 # ------------------------------------------------------------------------- server
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
 
     os.environ.setdefault("MOTO_PORT", str(args.port))
     apply_patches()
+    install_iam()  # IAM enforced, always (harness/emulator/iam): no switch turns it off
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -48,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app, plane = wrap(DomainDispatcherApplication(create_backend_app)), None
-    app = ErrorLog(app)  # a log line naming the operation and code of every error answer
+    app = IamGuard(ErrorLog(app))  # a log line naming the operation and code of every error answer
     if args.instances:  # EC2 instances boot as containers (harness/instances/dataplane.py)
         from harness.instances.dataplane import attach_data_plane
 

@@ -53,6 +53,7 @@ from werkzeug.test import run_wsgi_app
 
 from harness.emulator.clients import client
 from harness.emulator.errorlog import query_form
+from harness.emulator.iam.identities import Ec2RoleCredentialsClient
 from harness.instances import nspawn
 from harness.instances.imds import (
     Lazy,
@@ -302,7 +303,9 @@ class DataPlane:
                 return None
             role_arn = profile["Roles"][0]["Arn"]
             if role_arn not in roles:
-                roles[role_arn] = RoleCredentials(self.sts, role_arn, iid)
+                # EC2 assumes it, as ec2.amazonaws.com, trust policy honoured
+                ec2 = Ec2RoleCredentialsClient(self.endpoint_url, self.region)
+                roles[role_arn] = RoleCredentials(ec2, role_arn, iid)
             return iam_tree(profile, roles[role_arn])
 
         account = desc.get("OwnerId") or "123456789012"

@@ -64,11 +64,21 @@ class RoleCredentials:
     def __call__(self) -> dict:
         with self._lock:
             if self._cached is None or time.time() >= self._renew_at:
-                creds = self._sts.assume_role(
-                    RoleArn=self.role_arn,
-                    RoleSessionName=self._session,
-                    DurationSeconds=self._duration,
-                )["Credentials"]
+                try:
+                    creds = self._sts.assume_role(
+                        RoleArn=self.role_arn,
+                        RoleSessionName=self._session,
+                        DurationSeconds=self._duration,
+                    )["Credentials"]
+                except Exception as exc:
+                    if not isinstance(getattr(exc, "code", None), str):
+                        raise
+                    # EC2 may not assume the role: EC2's IMDS answers a code, no keys
+                    return {
+                        "Code": exc.code,
+                        "Message": str(exc),
+                        "LastUpdated": _iso(datetime.now(UTC)),
+                    }
                 self._renew_at = time.time() + self._duration - 20 * 60
                 self._cached = {
                     "Code": "Success",

@@ -230,7 +230,7 @@ def _emulator_stack(services: contextlib.ExitStack, moto, environment, run_id, w
     if not detach:
         services.callback(db.destroy)
     stack = Stack(
-        emulator_target(moto.url),
+        emulator_target(moto.url, session_name=f"terraform-{run_id}"),
         environment,
         run_id=run_id,
         tf_vars=emulator_inputs(free_port(), db.port),

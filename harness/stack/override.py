@@ -1,7 +1,8 @@
 """The emulator override: what points a root module's aws provider at the emulator.
 
 Written into the working copy as ``zz_emulator_override.tf`` (an override file, the way
-``tflocal`` does it): every service the stack talks to at the emulator's URL, fake keys,
+``tflocal`` does it): every service the stack talks to at the emulator's URL (the keys are the
+deployer's, from the environment: ``Stack.env``),
 path-style S3, and a local backend in place of the S3 one.
 """
 
@@ -45,8 +46,6 @@ def emulator_override(
     endpoints = "\n".join(f'    {svc:<14} = "{url}"' for svc, url in sorted(entries.items()))
     return f"""# Written by harness/stack/stack.py: points the aws provider at the emulator ({endpoint}).
 provider "aws" {{
-  access_key                  = "{credentials.access_key_id}"
-  secret_key                  = "{credentials.secret_access_key}"
   s3_use_path_style           = true
   http_proxy                  = "{endpoint}"
   skip_credentials_validation = true

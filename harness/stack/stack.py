@@ -170,7 +170,7 @@ class Stack:
         return {"run_id": self.run_id, **self.tf_vars}
 
     def env(self) -> dict[str, str]:
-        return {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", **self.target.env}
+        return {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", **self.target.env()}
 
     # ------------------------------------------------------------------ commands
     def tf(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:

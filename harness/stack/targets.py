@@ -7,20 +7,21 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.emulator.clients import EMULATOR_ROOT, Credentials, cli_env
+from harness.emulator.clients import Credentials, cli_env
 from harness.stack.override import emulator_override
 
 
 @dataclass(frozen=True)
 class Target:
     name: str
-    # added to the CLI's environment
-    env: Mapping[str, str] = field(default_factory=dict)
+    # added to the CLI's environment (asked for at each command: a session may be made late)
+    env: Callable[[], Mapping[str, str]] = dict
     init_args: tuple[str, ...] = ()
     # the override file's text, given the working copy's state path (None: no override)
     override: Callable[[Path], str] | None = None
@@ -28,10 +29,25 @@ class Target:
     inventory: Callable[[], object] = field(default=lambda: None)
 
 
-def emulator_target(endpoint_url: str, credentials: Credentials = EMULATOR_ROOT) -> Target:
-    """The moto server at ``endpoint_url``: every service there, these keys, a local backend."""
+def emulator_target(
+    endpoint_url: str,
+    *,
+    session_name: str = "terraform",
+    deployer_policy: Path | None = None,
+    credentials: Callable[[], Credentials] | None = None,
+) -> Target:
+    """The moto server at ``endpoint_url``: every service there, a local backend, and
+    Terraform as the deployer: a session of the role whose policy is ``deployer_policy``
+    (default ``iam/deployer-policy.json``, the CI role's), made on first use
+    (``credentials`` stands in for that in tests)."""
     if not endpoint_url:
         raise ValueError("the emulator target needs the emulator's URL")
+
+    @functools.cache
+    def deployer() -> Credentials:
+        from harness.emulator.iam.identities import deployer_credentials
+
+        return deployer_credentials(endpoint_url, session_name, deployer_policy)
 
     def inventory():
         from harness.sweeper.sweep import Inventory
@@ -40,8 +56,8 @@ def emulator_target(endpoint_url: str, credentials: Credentials = EMULATOR_ROOT)
 
     return Target(
         "emulator",
-        env=cli_env(credentials),
-        override=lambda state_path: emulator_override(endpoint_url, state_path, credentials),
+        env=lambda: cli_env((credentials or deployer)()),
+        override=lambda state_path: emulator_override(endpoint_url, state_path),
         inventory=inventory,
     )
 

@@ -97,7 +97,10 @@ def down() -> int:
     workdir = Path(state.get("WORKDIR", ""))
     if state.get("EMULATOR_URL") and (workdir / "environments").exists():
         stack = Stack(
-            emulator_target(state["EMULATOR_URL"]), "dev", run_id=state["RUN_ID"], workdir=workdir
+            emulator_target(state["EMULATOR_URL"], session_name=f"terraform-{state['RUN_ID']}"),
+            "dev",
+            run_id=state["RUN_ID"],
+            workdir=workdir,
         )
         stack.applied = stack.apply_finished = True
         try:

@@ -9,17 +9,19 @@ one also by ``tests/integration/test_shared_emulator.py`` (two stacks on one emu
 - :mod:`.s3`: bucket-policy ``aws:SecureTransport``, ListObjectVersions' ``encoding-type=url``,
   keys with a line break, tags sent with CreateBucket;
 - :mod:`.rds`: a ``DbiResourceId`` per instance;
+- :mod:`.ec2`: MonitorInstances and UnmonitorInstances;
 - :mod:`.cloudwatch`: Smithy RPC v2 CBOR.
 """
 
 from __future__ import annotations
 
-from harness.emulator.corrections import cloudwatch, rds, s3
+from harness.emulator.corrections import cloudwatch, ec2, rds, s3
 
 
 def apply_patches() -> None:
     s3.apply()
     rds.apply()
+    ec2.apply()
 
 
 def wrap(app):

@@ -6,6 +6,8 @@
    request fails with 403. Every AWS endpoint is reached over TLS, so on AWS that statement
    never applies to the SDK's requests; here the emulator's requests count as TLS requests.
    Upstream: moto/iam/access_control.py, ``IAMPolicyStatement`` condition evaluation.
+   Superseded in the server: :mod:`harness.emulator.iam` (installed after these) replaces
+   ``IAMPolicyStatement.is_action_permitted`` with a full evaluation of conditions.
 2. **ListObjectVersions ignores ``encoding-type=url``.** See :func:`_list_object_versions`.
 3. **S3 keys with a line break cannot be reached** on moto's server. See
    :func:`_s3_urls_with_line_breaks`.
@@ -27,6 +29,8 @@ from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.s3.models import S3Backend
 from moto.s3.responses import S3Response
 from werkzeug.test import run_wsgi_app
+
+from harness.emulator.iam.wsgi import mark_verified
 
 # ------------------------------------------------------------- policy conditions
 
@@ -194,6 +198,7 @@ class BucketTagsOnCreate:
                 + "</TagSet></Tagging>"
             ).encode()
             inner = dict(environ)
+            mark_verified(inner)  # signed as the CreateBucket it follows (harness/emulator/iam)
             inner.update(
                 {
                     "QUERY_STRING": "tagging",

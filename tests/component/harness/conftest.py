@@ -32,12 +32,15 @@ EC2_TRUST = {
 
 @pytest.fixture(scope="module")
 def make_instance_profile() -> Callable:
-    """``make(moto, name)``: a role EC2 may assume, in an instance profile of the same name;
+    """``make(moto, name, policy=None)``: a role EC2 may assume, allowed what ``policy``
+    allows (IAM is enforced: nothing without one), in an instance profile of the same name;
     returns the profile as IAM describes it (with its role)."""
 
-    def make(moto, name: str) -> dict:
+    def make(moto, name: str, policy: dict | None = None) -> dict:
         iam = moto.client("iam")
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+        if policy is not None:
+            iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
         iam.create_instance_profile(InstanceProfileName=name)
         iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
         return iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]

@@ -11,6 +11,7 @@ import pytest
 import requests
 from botocore.utils import InstanceMetadataFetcher
 
+from harness.emulator.iam.identities import Ec2RoleCredentialsClient
 from harness.emulator.launcher import MotoServer
 from harness.instances.imds import (
     MetadataService,
@@ -36,7 +37,8 @@ def service(moto, make_instance_profile):
     """An instance with a profile, and its metadata service."""
     profile = make_instance_profile(moto, "web")
     desc = _instance(moto, profile)
-    creds = RoleCredentials(moto.client("sts"), profile["Roles"][0]["Arn"], desc["InstanceId"])
+    ec2 = Ec2RoleCredentialsClient(moto.url)  # EC2 assumes the role, as ec2.amazonaws.com
+    creds = RoleCredentials(ec2, profile["Roles"][0]["Arn"], desc["InstanceId"])
     svc = MetadataService(
         metadata_tree(desc, "us-east-1", iam_tree(profile, creds)),
         identity=identity_document(desc, "us-east-1", "123456789012"),
@@ -156,5 +158,40 @@ def test_the_role_is_the_profile_associated_when_asked(moto, make_instance_profi
         assert creds["Code"] == "Success" and creds["AccessKeyId"] and creds["Token"]
         info = _get(svc.url, "meta-data/iam/info", token).json()
         assert info["InstanceProfileArn"] == profile["Arn"]
+    finally:
+        svc.stop()
+
+
+def test_a_role_ec2_may_not_assume_gives_no_credentials(moto):
+    """As on EC2: the profile is there, its role's trust policy does not name
+    ec2.amazonaws.com, so the metadata service answers a code and no keys."""
+    import json
+
+    iam = moto.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam.create_role(RoleName="not-ec2", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.create_instance_profile(InstanceProfileName="not-ec2")
+    iam.add_role_to_instance_profile(InstanceProfileName="not-ec2", RoleName="not-ec2")
+    profile = iam.get_instance_profile(InstanceProfileName="not-ec2")["InstanceProfile"]
+    desc = _instance(moto, profile)
+    creds = RoleCredentials(Ec2RoleCredentialsClient(moto.url), profile["Roles"][0]["Arn"], "i-1")
+    svc = MetadataService(metadata_tree(desc, "us-east-1", iam_tree(profile, creds))).start()
+    try:
+        token = _token(svc.url).text
+        answer = _get(svc.url, "meta-data/iam/security-credentials/not-ec2", token).json()
+        assert answer["Code"] == "AssumeRoleUnauthorizedAccess" and "AccessKeyId" not in answer
+        fetched = InstanceMetadataFetcher(
+            timeout=2, num_attempts=1, config={"ec2_metadata_service_endpoint": svc.url}
+        ).retrieve_iam_role_credentials()
+        assert not fetched  # the SDK finds no credentials
     finally:
         svc.stop()

@@ -83,7 +83,13 @@ def moto():
 @pytest.fixture(scope="module")
 def web(moto, make_instance_profile):
     """One instance with an instance profile, booted, its user data done."""
-    profile = make_instance_profile(moto, "probe")
+    may_write_probe = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}
+        ],
+    }
+    profile = make_instance_profile(moto, "probe", may_write_probe)
     moto.client("s3").create_bucket(Bucket=BUCKET)
     db = moto.client("rds").create_db_instance(
         DBInstanceIdentifier="probe-db",

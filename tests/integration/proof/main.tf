@@ -41,23 +41,23 @@ resource "aws_subnet" "private" {
 }
 
 resource "aws_security_group" "db" {
-  name        = "proof-${var.run_id}-db"
+  name        = "filestore-proof-${var.run_id}-db"
   description = "proof database group"
   vpc_id      = aws_vpc.this.id
 }
 
 resource "aws_s3_bucket" "this" {
-  bucket        = "proof-${var.run_id}"
+  bucket        = "filestore-proof-${var.run_id}"
   force_destroy = true
 }
 
 resource "aws_db_subnet_group" "this" {
-  name       = "proof-${var.run_id}"
+  name       = "filestore-proof-${var.run_id}"
   subnet_ids = aws_subnet.private[*].id
 }
 
 resource "aws_db_instance" "this" {
-  identifier             = "proof-${var.run_id}"
+  identifier             = "filestore-proof-${var.run_id}"
   engine                 = "mysql"
   engine_version         = "8.0"
   instance_class         = "db.t3.micro"

@@ -10,6 +10,7 @@ import time
 import hcl2
 import pytest
 
+from harness.emulator.clients import Credentials
 from harness.paths import REPO_ROOT
 from harness.stack.override import EMULATED_SERVICES, emulator_override
 from harness.stack.stack import Stack
@@ -95,8 +96,9 @@ def test_setup_leaves_etc_hosts_alone():
 
 
 def test_stack_copy_keeps_the_layout_and_leaves_the_repo_alone(tmp_path):
+    deployer = Credentials("ASIADEPLOYER", "s", "token")
     stack = Stack(
-        emulator_target("http://127.0.0.1:1"),
+        emulator_target("http://127.0.0.1:1", credentials=lambda: deployer),
         "dev",
         workdir=tmp_path,
         toolchain=Toolchain(binary=tmp_path / "tofu", kind="tofu"),
@@ -105,7 +107,11 @@ def test_stack_copy_keeps_the_layout_and_leaves_the_repo_alone(tmp_path):
     assert (tmp_path / "app" / "deploy").is_dir()
     assert (stack.tfdir / "zz_emulator_override.tf").exists()
     assert not (REPO_ROOT / "environments" / "dev" / "zz_emulator_override.tf").exists()
-    assert stack.env()["AWS_ACCESS_KEY_ID"] == "testing"
+    # Terraform's keys are the deployer's session (the target's), none in the copy
+    assert "access_key" not in (stack.tfdir / "zz_emulator_override.tf").read_text()
+    env = stack.env()
+    assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SESSION_TOKEN"]) == ("ASIADEPLOYER", "token")
+    assert env["AWS_PROFILE"] == "" and env["AWS_EC2_METADATA_DISABLED"] == "true"
     # the inputs are in the working copy: a later destroy there (make down, by hand) has them
     inputs = json.loads((stack.tfdir / "zz_harness.auto.tfvars.json").read_text())
     assert inputs["run_id"] == stack.run_id
