@@ -191,7 +191,8 @@ def exists(name: str) -> bool:
 
 
 def create(name: str, *, kind: str, state_root: Path | None = None, **details) -> str:
-    """A new namespace ``name`` with loopback up, recorded first (owner: this process)."""
+    """A new namespace ``name`` with loopback up and no IPv6, recorded first (owner: this
+    process)."""
     require()
     record = record_path(name, state_root)
     if exists(name):
@@ -215,6 +216,8 @@ def create(name: str, *, kind: str, state_root: Path | None = None, **details) -
     try:
         run(["ip", "netns", "add", name], f"namespace {name} ({kind}): create")
         ip(name, "link", "set", "lo", "up", what=f"namespace {name}: loopback up")
+        # the VPCs are IPv4 only: no IPv6 (not even link-local) on any of our links
+        sysctl(name, {"net.ipv6.conf.all.disable_ipv6": 1, "net.ipv6.conf.default.disable_ipv6": 1})
     except NetworkError:
         destroy(name, state_root=state_root)
         raise
