@@ -17,9 +17,12 @@ class Server:
     """A TCP server inside a namespace: each client gets ``banner`` then an echo of its
     first line (a reply from the server proves replies pass)."""
 
-    def __init__(self, ns: str, address: str, port: int, banner: str) -> None:
+    def __init__(self, ns: str | None, address: str, port: int, banner: str) -> None:
         self.banner = banner.encode() + b"\n"
-        self.sock = netns.in_netns(ns, socket.create_server, (address, port), reuse_port=True)
+        if ns is None:  # the host's own namespace: loopback only (a stand-in emulator)
+            self.sock = socket.create_server((address, port), reuse_port=True)
+        else:
+            self.sock = netns.in_netns(ns, socket.create_server, (address, port), reuse_port=True)
         self.peers: list[str] = []
         threading.Thread(target=self._serve, daemon=True).start()
 

@@ -144,6 +144,11 @@ class Internet:
             raise
         return ns
 
+    def add_address(self, address: str) -> None:
+        """An address of the internet itself (where a forwarder of the harness listens:
+        the emulator's public endpoint, a registry)."""
+        netns.ip(self.ns, "addr", "add", f"{address}/32", "dev", "lo", what=f"internet {address}")
+
     def remove_client(self, ns: str) -> None:
         self.links.pop(ns, None)
         netns.destroy(ns, state_root=self.state_root)

@@ -48,7 +48,7 @@ def serve():
     after the test."""
     servers: list[Server] = []
 
-    def start(ns: str, address: str, port: int, banner: str = "hello") -> Server:
+    def start(ns: str | None, address: str, port: int, banner: str = "hello") -> Server:
         servers.append(Server(ns, address, port, banner))
         return servers[-1]
 

@@ -9,6 +9,7 @@ import pytest
 
 from harness.network import routes
 from harness.network import security_groups as sg
+from harness.network.forwarder import Forwarder
 from harness.network.probe import probe
 from harness.network.vpc import Vpc
 
@@ -93,3 +94,24 @@ def test_a_route_to_a_detached_gateway_leads_nowhere(net):
     vpc, _, ns, _ = net
     routes.apply_routes(vpc, routes.subnet_routes(route_tables([TO_IGW]), vpc.subnets, set()))
     assert probe(ns["web"], OPERATOR, 443) == "unreachable"
+
+
+EMULATOR = "192.0.2.10"  # the emulator's public endpoint, as the instances see it
+
+
+def test_the_only_way_out_is_the_harness_forwarder_through_route_and_egress(net, serve):
+    vpc, internet, ns, _ = net
+    host_side = serve(None, "127.0.0.1", 0, "emulator")  # loopback of the host: the emulator
+    internet.add_address(EMULATOR)
+    forwarder = Forwarder(internet.ns, (EMULATOR, 443), host_side.sock.getsockname()).start()
+    try:
+        assert probe(ns["web"], EMULATOR, 443) == "emulator"
+        assert host_side.peers == ["127.0.0.1"]  # the host saw the forwarder, nothing else
+        assert probe(ns["db"], EMULATOR, 443) == "unreachable"  # private: no route
+        assert probe(ns["web"], EMULATOR, 80) == "refused"  # only what is forwarded
+        no_egress = {"GroupId": "sg-web", "IpPermissions": [], "IpPermissionsEgress": []}
+        sg.apply(vpc.ns, [no_egress], vpc.ports())
+        assert probe(ns["web"], EMULATOR, 443) == "timeout"  # egress rules decide
+        assert forwarder.connections == 1
+    finally:
+        forwarder.stop()
