@@ -45,22 +45,16 @@ class Server:
         self.sock.close()
 
 
-def probe(ns: str, host: str, port: int, timeout: float = 0.5) -> str:
-    """From namespace ``ns``: the server's banner when the connection works (and its echo
-    came back), else ``timeout`` (dropped), ``refused``, ``unreachable``."""
+def probe(ns: str | int, host: str, port: int, timeout: float = 0.5, reply: float = 5.0) -> str:
+    """From namespace ``ns``: the server's banner when the connection works and its echo
+    came back, else ``timeout`` (the connection dropped: a security group), ``refused``,
+    ``unreachable`` (no route), or ``no reply`` (connected, but the server said nothing
+    within ``reply`` seconds). Only the handshake is bounded by ``timeout``: a busy
+    machine may be slow to run the server's thread, never the kernel's handshake."""
 
     def attempt() -> str:
         try:
-            with socket.create_connection((host, port), timeout=timeout) as sock:
-                sock.sendall(b"ping\n")
-                data = b""
-                while data.count(b"\n") < 2:
-                    chunk = sock.recv(100)
-                    if not chunk:
-                        break
-                    data += chunk
-                banner, _, echo = data.partition(b"\n")
-                return banner.decode() if echo.startswith(b"ping") else f"no echo: {data!r}"
+            sock = socket.create_connection((host, port), timeout=timeout)
         except TimeoutError:
             return "timeout"
         except ConnectionRefusedError:
@@ -69,11 +63,22 @@ def probe(ns: str, host: str, port: int, timeout: float = 0.5) -> str:
             if exc.errno in (101, 113):  # ENETUNREACH, EHOSTUNREACH
                 return "unreachable"
             raise
+        with sock:
+            sock.settimeout(reply)
+            data = b""
+            try:
+                sock.sendall(b"ping\n")
+                while data.count(b"\n") < 2 and (chunk := sock.recv(100)):
+                    data += chunk
+            except TimeoutError:
+                return "no reply"
+            banner, _, echo = data.partition(b"\n")
+            return banner.decode() if echo.startswith(b"ping") else f"no echo: {data!r}"
 
     return netns.in_netns(ns, attempt)
 
 
-def until(ns: str, host: str, port: int, expected: str, limit: float = 5.0) -> float:
+def until(ns: str | int, host: str, port: int, expected: str, limit: float = 5.0) -> float:
     """Seconds until ``probe`` answers ``expected`` (new connections, 0.1 s apart)."""
     t0 = time.monotonic()
     while True:

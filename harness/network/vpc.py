@@ -24,6 +24,7 @@ both never meets.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
@@ -157,16 +158,16 @@ class Vpc:
         )
         temp = link_name("t", interface_id)
         what = f"{self.id}: interface {interface_id} ({address} in {subnet_id})"
-        netns.ip_batch(
-            self.ns,
-            [
-                f"link add {iface.link} type veth peer name {temp} netns {netns.ns_path(target)}",
-                f"link set {iface.link} up",
-                f"route add {ip}/32 dev {iface.link} src {subnet.gateway}",
-            ],
-            what=f"{what}: VPC side",
-        )
         try:
+            netns.ip_batch(
+                self.ns,
+                [
+                    f"link add {iface.link} type veth peer name {temp} netns {netns.ns_path(target)}",
+                    f"link set {iface.link} up",
+                    f"route add {ip}/32 dev {iface.link} src {subnet.gateway}",
+                ],
+                what=f"{what}: VPC side",
+            )
             # proxy ARP answers for the subnet's other addresses at once (no 0.8 s delay)
             netns.sysctl(
                 self.ns,
@@ -188,7 +189,8 @@ class Vpc:
                 what=f"{what}: inside {target}",
             )
         except NetworkError:
-            netns.ip(self.ns, "link", "del", iface.link, what=f"{what}: undo")
+            with contextlib.suppress(NetworkError):  # nothing half-made stays
+                netns.ip(self.ns, "link", "del", iface.link, what=f"{what}: undo")
             raise
         self.interfaces[interface_id] = iface
         return iface

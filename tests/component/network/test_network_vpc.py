@@ -5,6 +5,8 @@ two VPCs (even with one CIDR, one id) never meet. Errors name the resource."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import pytest
 
@@ -12,9 +14,10 @@ from harness.network import netns
 from harness.network.netns import NetworkError, Owner
 from harness.network.probe import probe
 from harness.network.vpc import Vpc
+from harness.wait import wait_for
 
 
-def addresses(ns: str) -> dict[str, list[str]]:
+def addresses(ns: str | int) -> dict[str, list[str]]:
     out = json.loads(netns.ip(ns, "-json", "addr", "show", what="addresses"))
     return {
         link["ifname"]: [
@@ -103,3 +106,24 @@ def test_a_missing_target_or_a_taken_name_is_an_error_naming_it(vpc, owner):
     with pytest.raises(NetworkError, match=f"namespace {vpc.ns} exists already"):
         Vpc.create("vpc-0a1", "10.9.0.0/16", tag, state_root=root)
     assert netns.exists(vpc.ns)  # the failed create left the first one alone
+
+
+def test_an_interface_goes_into_a_process_namespace_given_by_pid(vpc, make_ns, serve):
+    """As for a container: its namespace is its leader's, named by pid (or path)."""
+    holder = subprocess.Popen(["unshare", "--net", "sleep", "60"])
+    try:
+        ours = os.readlink("/proc/self/ns/net")
+        wait_for(
+            lambda: os.readlink(f"/proc/{holder.pid}/ns/net") != ours, timeout=5, what="unshare"
+        )
+        vpc.attach("eni-c", "subnet-a", "10.0.1.40", holder.pid)
+        assert addresses(holder.pid) == {"eth0": ["10.0.1.40/24"]}
+        web = make_ns("web")
+        vpc.attach("eni-web", "subnet-b", "10.0.2.10", web)
+        serve(web, "10.0.2.10", 80, "web")
+        assert probe(holder.pid, "10.0.2.10", 80) == "web"
+        vpc.detach("eni-c")
+        assert addresses(holder.pid) == {}
+    finally:
+        holder.kill()
+        holder.wait()
