@@ -123,6 +123,12 @@ class Internet:
         """The VPC's internet gateway: ``igw0`` in its namespace, linked here."""
         return self._link(vpc.ns, IGW_LINK, VPC_SIDE, f"{vpc.id}'s internet gateway")
 
+    def disconnect(self, vpc: Vpc) -> None:
+        """DetachInternetGateway: the link goes (both ends, and the routes through it)."""
+        ours = self.links.pop(vpc.ns, None)
+        if ours is not None:
+            netns.ip(self.ns, "link", "del", ours, what=f"internet: unlink {vpc.id}")
+
     def client(self, name: str, address: str) -> str:
         """A namespace of its own on the internet at public ``address`` (a test's operator,
         a stranger): recorded like the others, removed by :meth:`remove_client`."""

@@ -134,6 +134,15 @@ class Vpc:
         self.subnets[subnet_id] = subnet
         return subnet
 
+    def remove_subnet(self, subnet_id: str) -> None:
+        """DeleteSubnet (AWS refuses it while interfaces are in it: so do we)."""
+        users = [i.id for i in self.interfaces.values() if i.subnet_id == subnet_id]
+        if users:
+            raise NetworkError(f"{subnet_id}: still has interfaces {', '.join(users)}")
+        subnet = self.subnets.pop(subnet_id, None)
+        if subnet is not None:
+            netns.ip(self.ns, "link", "del", subnet.bridge, what=f"{self.id}: remove {subnet_id}")
+
     # --------------------------------------------------------------- interfaces
     def attach(
         self,

@@ -1,0 +1,120 @@
+"""The network plane makes the EC2 API's VPCs real and follows it live: the main stack's
+topology made through the emulator's API (a public subnet with an internet gateway, a
+private one, a web and a database group), instances' interfaces attached, then reachable
+exactly as the groups and route tables say; Authorize, Revoke, a changed membership and a
+replaced rule enforced within 2 s (the latencies are printed)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from harness.emulator.launcher import MotoServer
+from harness.network.plane import NetworkPlane
+from harness.network.probe import probe, until
+
+OPERATOR, STRANGER = "198.51.100.7", "203.0.113.9"
+
+
+def tcp(port: int, *, cidr: str | None = None, group_id: str | None = None) -> dict:
+    rule: dict = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
+    if cidr:
+        rule["IpRanges"] = [{"CidrIp": cidr}]
+    if group_id:
+        rule["UserIdGroupPairs"] = [{"GroupId": group_id}]
+    return rule
+
+
+@pytest.fixture
+def moto():
+    with MotoServer() as server:  # one per test: the plane makes every VPC it describes
+        yield server
+
+
+@pytest.fixture
+def stack(moto, owner, make_ns, serve):
+    """What the main stack makes, through the API; the plane, its interfaces attached."""
+    tag, root = owner
+    ec2 = moto.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    private = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24")["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    rtb = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=rtb, SubnetId=public)
+    sgs = {
+        name: ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+        for name in ("web", "db", "other")
+    }
+    ec2.authorize_security_group_ingress(
+        GroupId=sgs["web"], IpPermissions=[tcp(80, cidr="0.0.0.0/0"), tcp(22, cidr=f"{OPERATOR}/32")]
+    )  # fmt: skip
+    ec2.authorize_security_group_ingress(GroupId=sgs["db"], IpPermissions=[tcp(3306, group_id=sgs["web"])])  # fmt: skip
+    web = ec2.run_instances(
+        ImageId="ami-12c6146b", MinCount=1, MaxCount=1,
+        NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": public, "Groups": [sgs["web"]], "AssociatePublicIpAddress": True}],
+    )["Instances"][0]  # fmt: skip
+    db_eni = ec2.create_network_interface(SubnetId=private, Groups=[sgs["db"]])["NetworkInterface"]
+    other_eni = ec2.create_network_interface(SubnetId=private, Groups=[sgs["other"]])["NetworkInterface"]  # fmt: skip
+    plane = NetworkPlane(ec2, tag, state_root=root)
+    ns = {name: make_ns(name) for name in ("web", "db", "other")}
+    plane.attach(web["NetworkInterfaces"][0]["NetworkInterfaceId"], ns["web"])
+    plane.attach(db_eni["NetworkInterfaceId"], ns["db"])
+    plane.attach(other_eni["NetworkInterfaceId"], ns["other"])
+    ns["operator"] = plane.internet.client("operator", OPERATOR)
+    ns["stranger"] = plane.internet.client("stranger", STRANGER)
+    addr = {
+        "web": web["PrivateIpAddress"],
+        "public": web["PublicIpAddress"],
+        "db": db_eni["PrivateIpAddress"],
+    }
+    serve(ns["web"], addr["web"], 80, "web:80")
+    serve(ns["web"], addr["web"], 22, "web:22")
+    serve(ns["db"], addr["db"], 3306, "mysql")
+    yield plane, ec2, sgs, ns, addr, other_eni["NetworkInterfaceId"]
+    plane.close()
+    assert plane.last_error == ""
+
+
+def test_the_stack_is_reachable_exactly_as_its_groups_and_routes_say(stack):
+    _, _, _, ns, addr, _ = stack
+    assert probe(ns["stranger"], addr["public"], 80) == "web:80"
+    assert probe(ns["operator"], addr["public"], 22) == "web:22"
+    assert probe(ns["stranger"], addr["public"], 22) == "timeout"
+    assert probe(ns["web"], addr["db"], 3306) == "mysql"
+    assert probe(ns["other"], addr["db"], 3306) == "timeout"  # not in the web group
+    assert probe(ns["operator"], addr["db"], 3306) == "unreachable"  # private
+    assert probe(ns["db"], OPERATOR, 80) == "unreachable"  # the private subnet: no way out
+
+
+def test_api_changes_are_enforced_within_two_seconds(stack):
+    plane, ec2, sgs, ns, addr, other_eni = stack
+    plane.start(interval=0.25)
+
+    def timed(change, *wait) -> float:
+        t0 = time.monotonic()
+        change()
+        until(*wait, limit=2.0)
+        return time.monotonic() - t0
+
+    revoke = timed(
+        lambda: ec2.revoke_security_group_ingress(GroupId=sgs["web"], IpPermissions=[tcp(80, cidr="0.0.0.0/0")]),
+        ns["stranger"], addr["public"], 80, "timeout",
+    )  # fmt: skip
+    authorize = timed(
+        lambda: ec2.authorize_security_group_ingress(GroupId=sgs["web"], IpPermissions=[tcp(80, cidr=f"{STRANGER}/32")]),
+        ns["stranger"], addr["public"], 80, "web:80",
+    )  # fmt: skip
+    membership = timed(
+        lambda: ec2.modify_network_interface_attribute(NetworkInterfaceId=other_eni, Groups=[sgs["web"]]),
+        ns["other"], addr["db"], 3306, "mysql",
+    )  # fmt: skip
+    print(
+        f"\nAPI change to enforcement (reconcile every 0.25 s): revoke {revoke * 1000:.0f} ms "
+        f"(incl. a 200 ms probe timeout), authorize {authorize * 1000:.0f} ms, "
+        f"membership {membership * 1000:.0f} ms"
+    )
+    assert probe(ns["operator"], addr["public"], 80) == "timeout"  # the replaced rule
