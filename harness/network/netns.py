@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from harness.host import find_program
-from harness.instances.instance import proc_start_time
 from harness.log import logger
+from harness.proc import proc_start_time
 
 PREFIX = "fsnet-"
 STATE_ROOT = Path("/run/filestore-network")

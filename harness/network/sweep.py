@@ -20,10 +20,10 @@ import re
 import sys
 from pathlib import Path
 
-from harness.instances.sweep import process_alive
 from harness.log import configure as configure_logging
 from harness.log import logger
 from harness.network import netns
+from harness.proc import process_alive
 
 DEFAULT_TAG = re.compile(r"^" + re.escape(netns.PREFIX) + r"p(?P<pid>\d+)-")
 log = logger("sweep")
