@@ -6,7 +6,9 @@ Per round, in namespaces of its own (root needed; nothing in the host's namespac
 namespace with two subnets (bridges and gateways); a namespace standing for an instance and
 its interface attached; the security groups loaded (``nft -j -f -``) and the latency from a
 rule change to a connection that works (the load, then a new TCP connection); the internet
-gateway (link, route tables, NAT); and the teardown. Prints medians (min, max).
+gateway (link, route tables, NAT); and the teardown. Prints medians (min, max). Then the
+network plane on the emulator's API (``harness/network/plane.py``): its first reconcile,
+attaching an ENI, and a reconcile round with nothing changed (its cost every interval).
 """
 
 from __future__ import annotations
@@ -92,6 +94,44 @@ def one_round(owner: Owner, state_root: Path, interfaces: int) -> dict[str, floa
     return row
 
 
+def through_the_api(owner: Owner, state_root: Path, interfaces: int) -> dict[str, float]:
+    """The plane on the emulator's API: first reconcile (the VPC and moto's default VPC
+    made), an ENI attached (its reconcile included), a reconcile with nothing changed."""
+    from harness.emulator.launcher import MotoServer
+    from harness.network.plane import NetworkPlane
+
+    row: dict[str, float] = {}
+    with MotoServer() as moto:
+        ec2 = moto.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+        plane = NetworkPlane(ec2, owner, state_root=state_root)
+        try:
+            t0 = time.monotonic()
+            plane.reconcile()
+            row["plane: first reconcile (2 VPCs)"] = time.monotonic() - t0
+            attach = []
+            for n in range(interfaces):
+                eni = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]
+                ns = netns.create(netns.namespace_name(owner, f"a{n}"), kind="bench", state_root=state_root)  # fmt: skip
+                t0 = time.monotonic()
+                plane.attach(eni["NetworkInterfaceId"], ns)
+                attach.append(time.monotonic() - t0)
+            row["plane: attach an ENI (+ reconcile)"] = statistics.median(attach)
+            rounds = []
+            for _ in range(5):
+                t0 = time.monotonic()
+                plane.reconcile()
+                rounds.append(time.monotonic() - t0)
+            row["plane: reconcile, nothing changed"] = statistics.median(rounds)
+        finally:
+            plane.close()
+            netsweep.sweep(owner_tag=owner.tag, state_root=state_root)
+    return row
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -103,6 +143,7 @@ def main() -> int:
             one_round(Owner(f"b{os.getpid()}r{n}"), Path(state_root), max(2, args.interfaces))
             for n in range(args.rounds)
         ]
+        api = through_the_api(Owner(f"b{os.getpid()}api"), Path(state_root), args.interfaces)
     print(f"\nemulator VPC networks, median of {args.rounds} rounds, milliseconds")
     for key in rows[0]:
         values = [r[key] * 1000 for r in rows]
@@ -110,6 +151,9 @@ def main() -> int:
             f"  {key:<38}{statistics.median(values):8.1f}   "
             f"(min {min(values):.1f}, max {max(values):.1f})"
         )
+    print(f"\nthrough the emulator's API (moto), {args.interfaces} interfaces, milliseconds")
+    for key, value in api.items():
+        print(f"  {key:<38}{value * 1000:8.1f}")
     return 0
 
 

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from harness.emulator.launcher import MotoServer
+from harness.network import netns
 from harness.network.plane import NetworkPlane
 from harness.network.probe import probe, until
 
@@ -79,7 +80,21 @@ def stack(moto, owner, make_ns, serve):
     assert plane.last_error == ""
 
 
-def test_the_stack_is_reachable_exactly_as_its_groups_and_routes_say(stack):
+def host_network() -> list:
+    """The host's own namespace as seen from this process: addresses, routes, rules."""
+    return [
+        netns.run(["ip", "-json", "addr"], "host addresses"),
+        netns.run(["ip", "-json", "route", "show", "table", "all"], "host routes"),
+        netns.run(["nft", "-j", "list", "ruleset"], "host rules"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def host_before():
+    return host_network()
+
+
+def test_the_stack_is_reachable_exactly_as_its_groups_and_routes_say(host_before, stack):
     _, _, _, ns, addr, _ = stack
     assert probe(ns["stranger"], addr["public"], 80) == "web:80"
     assert probe(ns["operator"], addr["public"], 22) == "web:22"
@@ -88,6 +103,7 @@ def test_the_stack_is_reachable_exactly_as_its_groups_and_routes_say(stack):
     assert probe(ns["other"], addr["db"], 3306) == "timeout"  # not in the web group
     assert probe(ns["operator"], addr["db"], 3306) == "unreachable"  # private
     assert probe(ns["db"], OPERATOR, 80) == "unreachable"  # the private subnet: no way out
+    assert host_network() == host_before  # nothing was made in the host's own namespace
 
 
 def test_api_changes_are_enforced_within_two_seconds(stack):

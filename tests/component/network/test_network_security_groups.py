@@ -144,3 +144,14 @@ def test_a_ruleset_nft_refuses_is_an_error_naming_the_namespace(net):
     bad = [group("sg-db", [{"IpProtocol": "tcp", "FromPort": 70000, "ToPort": 70000, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])]  # fmt: skip
     with pytest.raises(netns.NetworkError, match=f"namespace {vpc.ns}: security groups"):
         sg.apply(vpc.ns, bad, vpc.ports())
+
+
+def test_the_vpc_router_itself_is_outside_security_groups_as_imds_is(net, serve):
+    """Where the metadata service (and a resolver) will listen: the gateway address, on the
+    router's own input path, which no group filters, as on EC2."""
+    vpc, ns = net
+    serve(vpc.ns, "10.0.1.1", 8080, "metadata")
+    nothing = [group("sg-web", [], egress=[]), group("sg-other", [], egress=[]), group("sg-db", [], egress=[])]  # fmt: skip
+    sg.apply(vpc.ns, nothing, vpc.ports())
+    assert probe(ns["web"], "10.0.1.1", 8080) == "metadata"
+    assert probe(ns["web"], "10.0.2.10", 3306) == "timeout"
