@@ -70,25 +70,36 @@ class NetworkPlane:
                 for att in igw.get("Attachments", []):
                     if att.get("State") in ATTACHED:
                         igws[att["VpcId"]].add(igw["InternetGatewayId"])
-            for vpc_id, desc in described.items():
-                vpc = self.vpcs.get(vpc_id)
-                if vpc is None:
-                    vpc = self.vpcs[vpc_id] = Vpc.create(
-                        vpc_id, desc["CidrBlock"], self.owner, state_root=self.state_root
-                    )
-                self._step(vpc, subnets[vpc_id], tables[vpc_id], enis[vpc_id], groups[vpc_id], igws[vpc_id])  # fmt: skip
+            errors = []
+            for vpc_id, desc in described.items():  # one VPC's trouble holds up no other
+                try:
+                    vpc = self.vpcs.get(vpc_id)
+                    if vpc is None:
+                        vpc = self.vpcs[vpc_id] = Vpc.create(
+                            vpc_id, desc["CidrBlock"], self.owner, state_root=self.state_root
+                        )
+                    self._step(vpc, subnets[vpc_id], tables[vpc_id], enis[vpc_id], groups[vpc_id], igws[vpc_id])  # fmt: skip
+                except NetworkError as exc:
+                    errors.append(str(exc))
+            if errors:
+                raise NetworkError("; ".join(errors))
 
-    def _changed(self, vpc: Vpc, what: str, value) -> bool:
+    def _apply(self, vpc: Vpc, what: str, value, action) -> None:
+        """``action()`` unless ``value`` is what was last applied; remembered once done."""
         key = (vpc.id, what)
-        if self._applied.get(key) == value:
-            return False
-        self._applied[key] = value
-        return True
+        if self._applied.get(key) != value:
+            self._applied.pop(key, None)
+            action()
+            self._applied[key] = value
 
     def _step(self, vpc: Vpc, subnets, tables, enis, groups, igws: set[str]) -> None:
-        for subnet in subnets:
+        errors = []
+        for subnet in subnets:  # a subnet of a secondary CIDR is not modelled: said, skipped
             if subnet["SubnetId"] not in vpc.subnets:
-                vpc.add_subnet(subnet["SubnetId"], subnet["CidrBlock"])
+                try:
+                    vpc.add_subnet(subnet["SubnetId"], subnet["CidrBlock"])
+                except NetworkError as exc:
+                    errors.append(str(exc))
         for subnet_id in set(vpc.subnets) - {s["SubnetId"] for s in subnets}:
             if not any(i.subnet_id == subnet_id for i in vpc.interfaces.values()):
                 vpc.remove_subnet(subnet_id)
@@ -104,19 +115,20 @@ class NetworkPlane:
         elif not igws and linked:
             internet.disconnect(vpc)
         plan = routes.subnet_routes(tables, vpc.subnets, igws)
-        if self._changed(vpc, "routes", plan):
-            routes.apply_routes(vpc, plan)
+        self._apply(vpc, "routes", plan, lambda: routes.apply_routes(vpc, plan))
         public = {
             eni["NetworkInterfaceId"]: eni["Association"]["PublicIp"]
             for eni in enis
             if eni["NetworkInterfaceId"] in vpc.interfaces
             and eni.get("Association", {}).get("PublicIp")
         }
-        if igws and self._changed(vpc, "public", public):
-            routes.apply_edge(vpc, internet, public)
+        if igws:
+            self._apply(vpc, "public", public, lambda: routes.apply_edge(vpc, internet, public))
         document = sg.ruleset(groups, vpc.ports())
-        if self._changed(vpc, "groups", document):
-            netns.nft(vpc.ns, document, what=f"{vpc.id}: security groups")
+        what = f"{vpc.id}: security groups"
+        self._apply(vpc, "groups", document, lambda: netns.nft(vpc.ns, document, what=what))
+        if errors:
+            raise NetworkError("; ".join(errors))
 
     def _internet(self) -> routes.Internet:
         if self.internet is None:

@@ -134,3 +134,20 @@ def test_api_changes_are_enforced_within_two_seconds(stack):
         f"membership {membership * 1000:.0f} ms"
     )
     assert probe(ns["operator"], addr["public"], 80) == "timeout"  # the replaced rule
+
+
+def test_what_the_plane_cannot_model_is_an_error_naming_it_and_holds_up_nothing(moto, owner):
+    tag, root = owner
+    ec2 = moto.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="10.1.0.0/16")  # secondary: not modelled
+    inside = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    outside = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.1.0/24")["Subnet"]["SubnetId"]
+    plane = NetworkPlane(ec2, tag, state_root=root)
+    try:
+        with pytest.raises(netns.NetworkError, match=f"{outside}: 10.1.1.0/24 is not inside {vpc}"):
+            plane.reconcile()
+        assert set(plane.vpcs[vpc].subnets) == {inside}
+        assert len(plane.vpcs) == 2  # moto's default VPC was made too
+    finally:
+        plane.close()
