@@ -99,8 +99,8 @@ class Internet:
         netns.destroy(self.ns, state_root=self.state_root)
 
     def _link(self, peer_ns: str, peer_if: str, peer_addr: str, what: str) -> str:
-        """A veth from here to ``peer_ns`` (there: ``peer_if`` with ``peer_addr``/32 and a
-        default route to us); ours carries INTERNET_SIDE. Returns our end's name."""
+        """A veth from here to ``peer_ns`` (there: ``peer_if`` with ``peer_addr``/32, up);
+        ours carries INTERNET_SIDE. Returns our end's name."""
         ours = link_name("i", peer_ns)
         netns.ip_batch(
             self.ns,
@@ -111,11 +111,16 @@ class Internet:
             ],
             what=f"internet {self.ns}: link to {what}",
         )
-        netns.ip_batch(
-            peer_ns,
-            [f"addr add {peer_addr}/32 dev {peer_if}", f"link set {peer_if} up"],
-            what=f"{what}: link to the internet",
-        )
+        try:
+            netns.ip_batch(
+                peer_ns,
+                [f"addr add {peer_addr}/32 dev {peer_if}", f"link set {peer_if} up"],
+                what=f"{what}: link to the internet",
+            )
+        except NetworkError:
+            with contextlib.suppress(NetworkError):  # nothing half-made stays
+                netns.ip(self.ns, "link", "del", ours, what=f"{what}: undo")
+            raise
         self.links[peer_ns] = ours
         return ours
 

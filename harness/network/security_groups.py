@@ -143,10 +143,13 @@ def rules_for(group: dict, direction: str) -> list[tuple[list[dict], str]]:
             continue
         if permission.get("PrefixListIds"):
             log.warning(f"{group['GroupId']}: prefix lists are not enforced (nothing matches)")
-        what = f"{permission.get('IpProtocol')} {permission.get('FromPort', '')}"
-        what += f"-{permission.get('ToPort', '')}" if "ToPort" in permission else ""
+        low, high = permission.get("FromPort", -1), permission.get("ToPort", -1)
+        ports = (
+            "" if low in (None, -1) else f" {low}" if high in (low, None, -1) else f" {low}-{high}"
+        )
+        what = f"{group['GroupId']} {direction} {permission.get('IpProtocol')}{ports}"
         for peer, desc in _peers(permission, direction):
-            out.append((peer + proto, f"{group['GroupId']} {direction} {what.strip()} {desc}"))
+            out.append((peer + proto, f"{what} {desc}"))
     return out
 
 

@@ -223,3 +223,13 @@ def test_vpc_checks_cidrs_and_addresses_before_touching_anything():
         with pytest.raises(NetworkError, match=f"eni-1: .*{why}"):
             vpc._check_address("eni-1", subnet, address)
     assert str(vpc._check_address("eni-1", subnet, "10.0.1.4")) == "10.0.1.4"
+
+
+def test_each_rule_says_which_group_rule_it_enforces():
+    doc = document([db_group(perm("tcp", 8000, 8100, IpRanges=[{"CidrIp": "10.0.1.0/24"}]), perm("icmp", 8, -1, UserIdGroupPairs=[{"GroupId": "sg-web"}])), web_group()])  # fmt: skip
+    comments = [r.get("comment") for r in added(doc, "rule") if r["chain"] == "in_edb"]
+    assert comments == [
+        "sg-db ingress tcp 8000-8100 10.0.1.0/24",
+        "sg-db ingress icmp 8 sg-web",
+        "10.0.2.10: ingress not allowed",
+    ]
