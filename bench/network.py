@@ -114,7 +114,7 @@ def through_the_api(owner: Owner, state_root: Path, interfaces: int) -> dict[str
             row["plane: first reconcile (2 VPCs)"] = time.monotonic() - t0
             attach = []
             for n in range(interfaces):
-                eni = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]
+                eni = ec2.create_network_interface(SubnetId=subnet, PrivateIpAddress=f"10.0.1.{10 + n}")["NetworkInterface"]  # fmt: skip
                 ns = netns.create(netns.namespace_name(owner, f"a{n}"), kind="bench", state_root=state_root)  # fmt: skip
                 t0 = time.monotonic()
                 plane.attach(eni["NetworkInterfaceId"], ns)

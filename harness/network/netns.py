@@ -31,6 +31,7 @@ from typing import TypeVar
 from harness.host import find_program
 from harness.log import logger
 from harness.proc import proc_start_time
+from harness.wait import wait_for
 
 PREFIX = "fsnet-"
 STATE_ROOT = Path("/run/filestore-network")
@@ -229,6 +230,21 @@ def links(ns: str) -> list[dict]:
     return json.loads(ip(ns, "-json", "link", "show", what=f"namespace {ns}: list links") or "[]")
 
 
+def wait_up(ns: str | int, ifname: str, *, what: str, timeout: float = 5.0) -> None:
+    """Wait (bounded) until link ``ifname`` is operationally up: the kernel activates a new
+    link's queue only then (linkwatch, a kernel worker that a busy machine may run late),
+    and drops what is sent before; a first SYN lost that way costs a 1 s retransmit."""
+
+    def up() -> bool:
+        out = ip(ns, "-json", "link", "show", "dev", ifname, what=f"{what}: state of {ifname}")
+        return json.loads(out)[0].get("operstate") == "UP"
+
+    try:
+        wait_for(up, timeout=timeout, interval=0.005, backoff=2, max_interval=0.1, what=what)
+    except TimeoutError as exc:
+        raise NetworkError(f"{what}: {ifname} in {ns} not up within {timeout:.0f}s") from exc
+
+
 def destroy(name: str, *, state_root: Path | None = None) -> None:
     """Remove namespace ``name``: its links first (a veth's peer in another namespace goes
     with it, even while some process still holds this namespace), its rules, then the
@@ -240,5 +256,9 @@ def destroy(name: str, *, state_root: Path | None = None) -> None:
                     with contextlib.suppress(NetworkError):
                         ip(name, "link", "del", "dev", link["ifname"], what="delete link")
             run(["nsenter", f"--net={ns_path(name)}", "nft", "flush", "ruleset"], "flush")
-        run(["ip", "netns", "del", name], f"namespace {name}: delete")
+        try:
+            run(["ip", "netns", "del", name], f"namespace {name}: delete")
+        except NetworkError:
+            if exists(name):  # else another sweeper removed it meanwhile: done
+                raise
     record_path(name, state_root).unlink(missing_ok=True)

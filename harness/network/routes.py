@@ -117,6 +117,8 @@ class Internet:
                 [f"addr add {peer_addr}/32 dev {peer_if}", f"link set {peer_if} up"],
                 what=f"{what}: link to the internet",
             )
+            netns.wait_up(self.ns, ours, what=what)
+            netns.wait_up(peer_ns, peer_if, what=what)
         except NetworkError:
             with contextlib.suppress(NetworkError):  # nothing half-made stays
                 netns.ip(self.ns, "link", "del", ours, what=f"{what}: undo")

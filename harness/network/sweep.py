@@ -52,9 +52,14 @@ def sweep(
     owner_tag: str | None = None,
     state_root: Path | None = None,
     dry_run: bool = False,
+    strays: bool | None = None,
 ) -> list[str]:
     """Remove the namespaces whose owner died, and those of ``owner_pid`` / ``owner_tag``;
-    returns their names (to be removed, with ``dry_run``)."""
+    returns their names (to be removed, with ``dry_run``). ``strays`` (by default: when
+    sweeping the default state root) adds unrecorded ``fsnet-p<pid>-…`` namespaces of dead
+    pids; a sweeper of another state root (a test's) leaves them to their own."""
+    if strays is None:
+        strays = state_root is None
     removed = []
     recorded = set()
     for record in records(state_root):
@@ -65,7 +70,7 @@ def sweep(
         tagged = owner_tag is not None and name.startswith(f"{netns.PREFIX}{owner_tag}-")
         if dead or mine or tagged:
             removed.append(name)
-    for name in ours_in_netns():  # records lost: only the default tag names its owner
+    for name in ours_in_netns() if strays else []:  # records lost: the tag names its owner
         match = DEFAULT_TAG.match(name)
         if name not in recorded and match and not Path(f"/proc/{match['pid']}").exists():
             removed.append(name)

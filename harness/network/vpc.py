@@ -197,6 +197,8 @@ class Vpc:
                 ],
                 what=f"{what}: inside {target}",
             )
+            netns.wait_up(self.ns, iface.link, what=what)
+            netns.wait_up(target, ifname, what=what)
         except NetworkError:
             with contextlib.suppress(NetworkError):  # nothing half-made stays
                 netns.ip(self.ns, "link", "del", iface.link, what=f"{what}: undo")

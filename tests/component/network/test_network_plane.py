@@ -58,8 +58,9 @@ def stack(moto, owner, make_ns, serve):
         ImageId="ami-12c6146b", MinCount=1, MaxCount=1,
         NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": public, "Groups": [sgs["web"]], "AssociatePublicIpAddress": True}],
     )["Instances"][0]  # fmt: skip
-    db_eni = ec2.create_network_interface(SubnetId=private, Groups=[sgs["db"]])["NetworkInterface"]
-    other_eni = ec2.create_network_interface(SubnetId=private, Groups=[sgs["other"]])["NetworkInterface"]  # fmt: skip
+    # moto picks a standalone ENI's address at random in the subnet (reserved ones too): fix it
+    db_eni = ec2.create_network_interface(SubnetId=private, PrivateIpAddress="10.0.2.10", Groups=[sgs["db"]])["NetworkInterface"]  # fmt: skip
+    other_eni = ec2.create_network_interface(SubnetId=private, PrivateIpAddress="10.0.2.20", Groups=[sgs["other"]])["NetworkInterface"]  # fmt: skip
     plane = NetworkPlane(ec2, tag, state_root=root)
     ns = {name: make_ns(name) for name in ("web", "db", "other")}
     plane.attach(web["NetworkInterfaces"][0]["NetworkInterfaceId"], ns["web"])
