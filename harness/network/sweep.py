@@ -75,9 +75,15 @@ def sweep(
         if name not in recorded and match and not Path(f"/proc/{match['pid']}").exists():
             removed.append(name)
     if not dry_run:
-        for name in removed:
-            netns.destroy(name, state_root=state_root)
-            log.info(f"network: removed namespace {name}")
+        errors = []
+        for name in removed:  # one that will not go holds up no other
+            try:
+                netns.destroy(name, state_root=state_root)
+                log.info(f"network: removed namespace {name}")
+            except netns.NetworkError as exc:
+                errors.append(str(exc))
+        if errors:
+            raise netns.NetworkError("; ".join(errors))
     return removed
 
 
