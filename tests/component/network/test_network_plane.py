@@ -1,12 +1,14 @@
 """The network plane makes the EC2 API's VPCs real and follows it live: the main stack's
 topology made through the emulator's API (a public subnet with an internet gateway, a
 private one, a web and a database group), instances' interfaces attached, then reachable
-exactly as the groups and route tables say; Authorize, Revoke, a changed membership and a
-replaced rule enforced within 2 s (the latencies are printed)."""
+exactly as the groups and route tables say; Authorize, Revoke, a changed membership, a
+replaced rule and the internet gateway detached and attached again, each enforced within
+2 s (the latencies are printed)."""
 
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -76,7 +78,10 @@ def stack(moto, owner, make_ns, serve):
     serve(ns["web"], addr["web"], 80, "web:80")
     serve(ns["web"], addr["web"], 22, "web:22")
     serve(ns["db"], addr["db"], 3306, "mysql")
-    yield plane, ec2, sgs, ns, addr, other_eni["NetworkInterfaceId"]
+    yield SimpleNamespace(
+        plane=plane, ec2=ec2, sgs=sgs, ns=ns, addr=addr, igw=igw, vpc=vpc,
+        other_eni=other_eni["NetworkInterfaceId"],
+    )  # fmt: skip
     plane.close()
     assert plane.last_error == ""
 
@@ -96,7 +101,7 @@ def host_before():
 
 
 def test_the_stack_is_reachable_exactly_as_its_groups_and_routes_say(host_before, stack):
-    _, _, _, ns, addr, _ = stack
+    ns, addr = stack.ns, stack.addr
     assert probe(ns["stranger"], addr["public"], 80) == "web:80"
     assert probe(ns["operator"], addr["public"], 22) == "web:22"
     assert probe(ns["stranger"], addr["public"], 22) == "timeout"
@@ -108,7 +113,7 @@ def test_the_stack_is_reachable_exactly_as_its_groups_and_routes_say(host_before
 
 
 def test_api_changes_are_enforced_within_two_seconds(stack):
-    plane, ec2, sgs, ns, addr, other_eni = stack
+    plane, ec2, sgs, ns, addr = stack.plane, stack.ec2, stack.sgs, stack.ns, stack.addr
     plane.start(interval=0.25)
 
     def timed(change, *wait) -> float:
@@ -126,7 +131,7 @@ def test_api_changes_are_enforced_within_two_seconds(stack):
         ns["stranger"], addr["public"], 80, "web:80",
     )  # fmt: skip
     membership = timed(
-        lambda: ec2.modify_network_interface_attribute(NetworkInterfaceId=other_eni, Groups=[sgs["web"]]),
+        lambda: ec2.modify_network_interface_attribute(NetworkInterfaceId=stack.other_eni, Groups=[sgs["web"]]),
         ns["other"], addr["db"], 3306, "mysql",
     )  # fmt: skip
     print(
@@ -135,6 +140,17 @@ def test_api_changes_are_enforced_within_two_seconds(stack):
         f"membership {membership * 1000:.0f} ms"
     )
     assert probe(ns["operator"], addr["public"], 80) == "timeout"  # the replaced rule
+    detach = timed(
+        lambda: ec2.detach_internet_gateway(InternetGatewayId=stack.igw, VpcId=stack.vpc),
+        ns["stranger"], addr["public"], 80, "unreachable",
+    )  # fmt: skip
+    attach = timed(
+        lambda: ec2.attach_internet_gateway(InternetGatewayId=stack.igw, VpcId=stack.vpc),
+        ns["stranger"], addr["public"], 80, "web:80",
+    )  # fmt: skip
+    print(
+        f"internet gateway detached {detach * 1000:.0f} ms, attached again {attach * 1000:.0f} ms"
+    )
 
 
 def test_what_the_plane_cannot_model_is_an_error_naming_it_and_holds_up_nothing(moto, owner):
