@@ -66,8 +66,9 @@ up: ## the whole stack and the app on the emulator, left running for a person
 down: ## destroy what `make up` made and stop everything
 	$(PY) -m harness.stack.up down
 
-sweep: ## delete leftovers tagged by the suite older than OLDER_THAN (TARGET=emulator|aws); emulator: also instance containers and disks
+sweep: ## delete leftovers tagged by the suite older than OLDER_THAN (TARGET=emulator|aws); emulator: also instance containers and disks, and network namespaces of dead owners
 	$(if $(filter emulator,$(TARGET)),$(PY) -m harness.instances.sweep --older-than $(OLDER_THAN))
+	$(if $(filter emulator,$(TARGET)),$(PY) -m harness.network.sweep)
 	$(PY) -m harness.sweeper.sweep --target $(TARGET) --older-than $(OLDER_THAN)
 
 bench: ## the benchmarks, printing their figures

@@ -10,6 +10,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     ["toolchain.py"],  # --full adds the full provider (~40 min of both cores)
     ["instances.py"],
+    ["network.py"],
     ["unit_vs_validate.py"],
     ["lifecycle.py"],
     ["app_transfer.py", "--size-mb", "1024"],

@@ -193,3 +193,16 @@ def pending_resources(log: str) -> list[str]:
         else:
             pending.pop(addr, None)
     return list(pending)
+
+
+def proc_start_time(pid: int) -> str | None:
+    """A process's start time (clock ticks after boot), which a reused pid does not share."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def process_alive(pid: int | None, start_time: str | None) -> bool:
+    """Is that process (same pid *and* start time: not a reused pid) still there?"""
+    return bool(pid) and proc_start_time(pid) == start_time

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from harness.host import last_lines, tail
 from harness.instances import nspawn
+from harness.proc import proc_start_time
 from harness.wait import wait_for
 
 STATE_ROOT = Path(os.environ.get("FILESTORE_INSTANCES_DIR") or "/var/tmp/filestore-instances")
@@ -60,13 +61,6 @@ class BootFiles:
     environment: dict[str, str] = field(default_factory=dict)
     hosts: dict[str, str] = field(default_factory=dict)
     rds_ca: bytes | None = None
-
-
-def proc_start_time(pid: int) -> str | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
 
 
 def hosts_file(hostname: str, extra: dict[str, str]) -> str:

@@ -24,19 +24,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from harness.instances import nspawn
-from harness.instances.instance import STATE_ROOT, Instance, proc_start_time
+from harness.instances.instance import STATE_ROOT, Instance
 from harness.log import configure as configure_logging
 from harness.log import logger
+from harness.proc import process_alive
 from harness.runid import parse_age, run_id_created
 from harness.wait import wait_for
 
 STAGING = re.compile(r"^\.(?P<id>.+)\.new-(?P<pid>\d+)$")
 IMAGE_BUILD = re.compile(r"^image-build-(?P<pid>\d+)$")
-
-
-def process_alive(pid: int | None, start_time: str | None) -> bool:
-    """Is that process (same pid *and* start time: not a reused pid) still there?"""
-    return bool(pid) and proc_start_time(pid) == start_time
 
 
 def list_instances(root: Path | None = None) -> list[Instance]:

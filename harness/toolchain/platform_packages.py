@@ -6,7 +6,8 @@ environments exist) and does what it says. The choice, and why:
 - **Target.** ``emulator`` (the default: everything `make test` runs) needs MariaDB (the
   RDS stand-in and the app tests), an OpenSSH server (the tunnel test), a Chromium-family
   browser (the browser test) and, for the emulator's booted instances, ``debootstrap`` and
-  ``systemd-container``. ``aws`` applies to a real account and reaches the database through
+  ``systemd-container``, and ``nftables`` (``nft``: the security groups of the emulator's
+  VPC networks, ``harness/network/``). ``aws`` applies to a real account and reaches the database through
   an SSH tunnel: it needs the OpenSSH client and nothing else.
 - **Debian** (12, 13): Debian's own packages, ``chromium`` included.
 - **Ubuntu 24.04** (GitHub's ``ubuntu-24.04`` runners): Ubuntu's ``chromium`` is a
@@ -52,6 +53,7 @@ RUNNER_MYSQL = (
 )
 RUNNER_CHROME = "/usr/bin/google-chrome"  # the runner image's Google Chrome (its CHROME_BIN)
 INSTANCE_HOSTS = ("debootstrap", "systemd-container")  # the emulator's booted instances
+NETWORK_HOSTS = ("nftables",)  # the VPC networks' security groups (harness/network/)
 
 
 class PlatformError(RuntimeError):
@@ -143,7 +145,7 @@ def plan(
         return Plan(
             name, target, ("openssh-client",), notes=("the AWS target needs no local services",)
         )
-    common = ("mariadb-server", "openssh-server", *INSTANCE_HOSTS)
+    common = ("mariadb-server", "openssh-server", *INSTANCE_HOSTS, *NETWORK_HOSTS)
     if distro == "debian":
         return Plan(name, target, (*common, "chromium"))
     return _ubuntu(name, target, common, environ, installed, exists)

@@ -15,7 +15,13 @@ FIXTURES = REPO_ROOT / "tests" / "unit" / "harness" / "fixtures" / "os-release"
 DEBIAN_12 = read_os_release(FIXTURES / "debian-12")
 UBUNTU_24 = read_os_release(FIXTURES / "ubuntu-24.04")
 RUNNER = {"GITHUB_ACTIONS": "true"}
-EMULATOR_SERVICES = {"mariadb-server", "openssh-server", "debootstrap", "systemd-container"}
+EMULATOR_SERVICES = {
+    "mariadb-server",
+    "openssh-server",
+    "debootstrap",
+    "systemd-container",
+    "nftables",
+}
 
 
 def runner_image(package: str) -> bool:
@@ -101,7 +107,7 @@ def test_setup_sh_reads_the_plan_with_eval(tmp_path):
     out = subprocess.run(
         ["bash", "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "debian-12 5 [] []"
+    assert out.strip() == "debian-12 6 [] []"
 
 
 def test_the_cli_refuses_an_unknown_platform_with_exit_2():
