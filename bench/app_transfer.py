@@ -35,7 +35,7 @@ import requests  # noqa: E402
 from harness.emulator.clients import FAKE_CREDENTIALS  # noqa: E402
 from harness.emulator.launcher import MotoServer  # noqa: E402
 from harness.net import free_port  # noqa: E402
-from harness.stack.dbtls import TlsMariaDB  # noqa: E402
+from harness.stack.standins import TlsMariaDB  # noqa: E402
 from harness.wait import wait_for  # noqa: E402
 
 MiB = 1024 * 1024

@@ -1,22 +1,17 @@
-"""Local stand-ins for the cloud: a moto server (AWS APIs) and a throwaway MariaDB server.
+"""The emulator's launcher: its server process (:mod:`harness.emulator.server`) started and
+stopped from the tests and ``make``, as a context manager that always stops what it started
+and can be stopped and started again on the same port.
 
-Both are context managers that always stop what they started, and both can be
-stopped and started again on the same port (the app tests use that to simulate
-an outage and the recovery after it).
+    with MotoServer() as moto:
+        moto.client("s3")
 
-    with MotoServer() as moto, MariaDB() as db:
-        boto3.client("s3", **moto.client_kwargs())
-        pymysql.connect(**db.connect_kwargs())
-
-``EMULATOR_URL`` points the suite at a moto server that is already running
-instead of starting one (see :func:`moto_from_env`).
+``EMULATOR_URL`` points the suite at a moto server that is already running instead of
+starting one (see :func:`moto_from_env`). The RDS stand-in is :mod:`harness.stack.standins`.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,12 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-from filelock import FileLock
 
 from harness.emulator.clients import DEFAULT_REGION, FAKE_CREDENTIALS, client, client_kwargs
-from harness.host import find_program
-from harness.net import free_port, port_open
-from harness.paths import REPO_ROOT, cache_root
+from harness.net import free_port
+from harness.paths import REPO_ROOT
 from harness.proc import ChildService
 from harness.wait import wait_for
 
@@ -152,191 +145,3 @@ def moto_from_env(**kwargs) -> MotoServer:
     """A MotoServer attached to ``EMULATOR_URL`` when set, else a new one."""
     url = os.environ.get("EMULATOR_URL", "")
     return MotoServer(url=url, **kwargs)
-
-
-# ------------------------------------------------------------------------ MariaDB
-
-_MARIADB_CANDIDATES = {
-    "server": ["mariadbd", "mysqld"],
-    "install": ["mariadb-install-db", "mysql_install_db"],
-}
-
-
-def _find_binary(kind: str) -> str:
-    if found := find_program(*_MARIADB_CANDIDATES[kind]):
-        return found
-    raise RuntimeError(
-        f"MariaDB {kind} binary not found ({', '.join(_MARIADB_CANDIDATES[kind])}). "
-        "Run `make setup` (installs Debian's mariadb-server)."
-    )
-
-
-def mariadb_version() -> str:
-    out = subprocess.run(
-        [_find_binary("server"), "--version"], capture_output=True, text=True, check=True
-    ).stdout
-    return out.split()[2] if len(out.split()) > 2 else out.strip()
-
-
-def _is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def _template_datadir() -> Path:
-    """An initialised, never-started data directory, made once per MariaDB version."""
-    version = mariadb_version().replace("/", "_")
-    base = cache_root() / "mariadb"
-    base.mkdir(parents=True, exist_ok=True)
-    template = base / f"datadir-{version}"
-    with FileLock(str(base / f"datadir-{version}.lock")):
-        if (template / ".complete").exists():
-            return template
-        shutil.rmtree(template, ignore_errors=True)
-        cmd = [
-            _find_binary("install"),
-            "--no-defaults",
-            f"--datadir={template}",
-            "--auth-root-authentication-method=normal",
-            "--skip-test-db",
-        ]
-        if _is_root():
-            cmd.append("--user=root")
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"mariadb-install-db failed:\n{proc.stdout}\n{proc.stderr}")
-        (template / ".complete").write_text("ok\n")
-    return template
-
-
-@dataclass
-class MariaDB(ChildService):
-    """A throwaway MariaDB server on a free loopback port with one database and user."""
-
-    database: str = "filestore"
-    user: str = "filestore"
-    password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
-    host: str = "127.0.0.1"
-    port: int = 0
-    workdir: Path | None = None
-    _proc: subprocess.Popen | None = field(default=None, repr=False)
-    _own_workdir: bool = False
-    _provisioned: bool = False
-    label = "MariaDB"
-    stop_timeout = 30.0
-
-    def __post_init__(self) -> None:
-        if not self.port:
-            self.port = free_port(self.host)
-
-    @property
-    def datadir(self) -> Path:
-        assert self.workdir is not None
-        return self.workdir / "data"
-
-    @property
-    def socket(self) -> Path:
-        assert self.workdir is not None
-        return self.workdir / "mysqld.sock"
-
-    @property
-    def log_path(self) -> Path:
-        assert self.workdir is not None
-        return self.workdir / "mariadbd.log"
-
-    def start(self) -> MariaDB:
-        if self.workdir is None:
-            self.workdir = Path(tempfile.mkdtemp(prefix="mariadb-"))
-            self._own_workdir = True
-        if not self.datadir.exists():
-            shutil.copytree(_template_datadir(), self.datadir, symlinks=True)
-        cmd = [
-            _find_binary("server"),
-            "--no-defaults",
-            f"--datadir={self.datadir}",
-            f"--socket={self.socket}",
-            f"--port={self.port}",
-            f"--bind-address={self.host}",
-            f"--pid-file={self.workdir / 'mariadbd.pid'}",
-            f"--log-error={self.log_path}",
-            "--skip-name-resolve",
-            "--skip-log-bin",
-            "--innodb-buffer-pool-size=32M",
-            "--innodb-log-file-size=8M",
-            "--max-connections=200",
-            "--character-set-server=utf8mb4",
-            "--collation-server=utf8mb4_unicode_ci",
-        ]
-        cmd += self.server_args()
-        if _is_root():
-            cmd.append("--user=root")
-        self._proc = subprocess.Popen(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
-        wait_for(
-            lambda: port_open(self.host, self.port) and self.socket.exists(),
-            timeout=60,
-            interval=0.05,
-            what=f"MariaDB on port {self.port}",
-            alive=self.died,
-        )
-        if not self._provisioned:
-            self._provision()
-        return self
-
-    def _provision(self) -> None:
-        self.provision()
-
-    def provision(
-        self, *, user: str | None = None, database: str | None = None, password: str | None = None
-    ) -> None:
-        """Create (or update) the database and the user with all rights on it: idempotent,
-        so a stand-in can take the names and password an apply chose, after it started."""
-        import pymysql
-
-        self.user, self.database = user or self.user, database or self.database
-        self.password = password or self.password
-        conn = pymysql.connect(unix_socket=str(self.socket), user="root", password="")
-        try:
-            with conn.cursor() as cur:
-                cur.execute(
-                    f"CREATE DATABASE IF NOT EXISTS `{self.database}` "
-                    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-                )
-                for verb in ("CREATE USER IF NOT EXISTS", "ALTER USER"):
-                    cur.execute(f"{verb} '{self.user}'@'%%' IDENTIFIED BY %s", (self.password,))
-                cur.execute(f"GRANT ALL PRIVILEGES ON `{self.database}`.* TO '{self.user}'@'%'")
-            conn.commit()
-        finally:
-            conn.close()
-        self._provisioned = True
-
-    def destroy(self) -> None:
-        self.stop()
-        if self._own_workdir and self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def server_args(self) -> list[str]:
-        """More server options (TLS: harness/stack/dbtls.py)."""
-        return []
-
-    def client_tls(self) -> dict:
-        return {}
-
-    def connect_kwargs(self, **extra) -> dict:
-        return {
-            "host": self.host,
-            "port": self.port,
-            "user": self.user,
-            "password": self.password,
-            "database": self.database,
-            **self.client_tls(),
-            **extra,
-        }
-
-    def connect(self, **extra):
-        import pymysql
-
-        return pymysql.connect(**self.connect_kwargs(**extra))
-
-    def __exit__(self, *exc) -> None:
-        self.destroy()

@@ -31,7 +31,7 @@ only emulator-specific setting inside an instance; no access key is ever written
 Names resolve as in the VPC: every RDS endpoint address the API knows maps to
 ``rds_address`` (the MariaDB stand-in on the host's loopback) in the instance's
 /etc/hosts, plus any ``extra_hosts``. Each boot also gets the emulator's CA
-(``harness/stack/dbtls.py``), the "RDS CA bundle" that signs the stand-in's certificate.
+(``harness/stack/standins.py``), the "RDS CA bundle" that signs the stand-in's certificate.
 
 It runs as a thread of the moto server process (``python -m harness.emulator.server
 --instances IMAGE``), so it starts and stops with the emulator. On stop every container,
@@ -51,6 +51,7 @@ from pathlib import Path
 from botocore.config import Config
 from werkzeug.test import run_wsgi_app
 
+from harness.emulator.ca import emulator_ca
 from harness.emulator.clients import client
 from harness.emulator.errorlog import query_form
 from harness.emulator.iam.identities import Ec2RoleCredentialsClient
@@ -65,7 +66,6 @@ from harness.instances.imds import (
 )
 from harness.instances.instance import BOOT_ERROR, BootFiles, Instance
 from harness.log import logger
-from harness.stack.dbtls import emulator_ca
 
 ACTIVE = {"pending", "running"}
 STOPPED = {"stopping", "stopped"}

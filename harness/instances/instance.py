@@ -42,7 +42,7 @@ STATE_ROOT = Path(os.environ.get("FILESTORE_INSTANCES_DIR") or "/var/tmp/filesto
 SEED_DIR = "var/lib/cloud/seed/nocloud"
 # The one emulator-specific setting inside an instance, written per boot by the data plane.
 ENDPOINTS_DROPIN = "etc/systemd/system.conf.d/50-filestore-emulator.conf"
-# the emulator's "RDS CA bundle" (harness/stack/dbtls.py), as AWS's truststore provides AWS's
+# the emulator's "RDS CA bundle" (harness/stack/standins.py), as AWS's truststore provides AWS's
 RDS_CA_FILE = "etc/filestore-emulator/rds-ca-bundle.pem"
 BOOT_ERROR = "boot-error.txt"
 

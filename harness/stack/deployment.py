@@ -28,21 +28,20 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
-from harness.emulator.launcher import MariaDB, MotoServer
+from harness.emulator.launcher import MotoServer
 from harness.instances.instance import RDS_CA_FILE
 from harness.net import free_port
 from harness.paths import REPO_ROOT
 from harness.runid import new_run_id
-from harness.stack.dbtls import TlsMariaDB
 from harness.stack.local_app import wait_healthy
 from harness.stack.stack import Stack, log
+from harness.stack.standins import MariaDB, StandInDatabase, TlsMariaDB
 from harness.stack.targets import aws_target, emulator_target
 from harness.stack.tunnel import SSHTunnel, generate_keypair
 from harness.sweeper.sweep import Inventory
@@ -135,87 +134,15 @@ def emulator_inputs(app_port: int, db_port: int) -> dict:
         "app_listen_address": "127.0.0.1",  # the host's network: bind loopback only
         "install_cloudwatch_agent": False,  # its download is not reachable offline
         "db_port": db_port,
-        # the emulator's CA, which the data plane gives every instance (harness/stack/dbtls.py)
+        # the emulator's CA, which the data plane gives every instance (harness/stack/standins.py)
         "db_ca_bundle_url": f"file:///{RDS_CA_FILE}",
     }
-
-
-class StandInDatabase:
-    """Provisions the MariaDB playing RDS as the apply goes: the master user and database
-    name of the run's RDS instance (as the emulator's API holds them) and the password
-    Terraform stored in SSM, before the instance's bootstrap asks for them."""
-
-    def __init__(self, db: MariaDB, moto: MotoServer, run_id: str, parameter: str) -> None:
-        self.db, self.moto, self.run_id, self.parameter = db, moto, run_id, parameter
-        self._done = threading.Event()
-        self.error = ""
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def start(self) -> StandInDatabase:
-        self._thread.start()
-        return self
-
-    def _rds_instance(self) -> dict | None:
-        for db in self.moto.client("rds").describe_db_instances()["DBInstances"]:
-            if {"Key": "run_id", "Value": self.run_id} in db.get("TagList", []):
-                return db
-        return None
-
-    def _watch(self) -> None:
-        while not self._done.wait(1.0):
-            try:
-                rds = self._rds_instance()
-                password = self.moto.client("ssm").get_parameter(
-                    Name=self.parameter, WithDecryption=True
-                )["Parameter"]["Value"]
-            except Exception:  # noqa: BLE001 - not there yet, or the emulator is busy
-                continue
-            if rds is None:
-                continue
-            try:
-                self.db.provision(
-                    user=rds["MasterUsername"], database=rds.get("DBName"), password=password
-                )
-                if isinstance(self.db, TlsMariaDB):  # as RDS: a certificate for its endpoint
-                    self.db.serve_names([rds["Endpoint"]["Address"]])
-                    self.db.require_tls(secure_transport(self.moto.client("rds"), rds))
-            except Exception as exc:  # noqa: BLE001 - said by wait(); tried again
-                self.error = f"{type(exc).__name__}: {exc}"
-                continue
-            self._done.set()
-
-    def wait(self, timeout: float = 30.0) -> None:
-        """After apply both exist: the provisioning is done within seconds."""
-        if not self._done.wait(timeout):
-            raise DeploymentError(
-                f"no RDS instance tagged run_id={self.run_id} or no SSM parameter "
-                f"{self.parameter} within {timeout:.0f}s after apply"
-                + (f"; the last provisioning failed: {self.error}" if self.error else "")
-            )
-
-    def stop(self) -> None:
-        self._done.set()
 
 
 def _wait_booted(dep: Deployment, timeout: float) -> None:
     from harness.instances.instance import wait_ready
 
     wait_ready(dep.instance, timeout=timeout, unit="filestore.service")
-
-
-def secure_transport(rds_client, instance: dict) -> bool:
-    """Is ``require_secure_transport`` on in the instance's DB parameter group? (the
-    engine's default group: off, as on RDS up to MySQL 8.4)"""
-    for group in instance.get("DBParameterGroups", []):
-        name = group["DBParameterGroupName"]
-        pages = rds_client.get_paginator("describe_db_parameters").paginate(
-            DBParameterGroupName=name
-        )
-        for page in pages:
-            for param in page["Parameters"]:
-                if param["ParameterName"] == "require_secure_transport":
-                    return str(param.get("ParameterValue", "")).upper() in ("1", "ON")
-    return False
 
 
 def _emulator_stack(services: contextlib.ExitStack, moto, environment, run_id, workdir, detach):

@@ -128,7 +128,7 @@ def test_the_app_reaches_the_database_over_verified_tls(deployment, instance):
     the emulator CA signed; the instance got that CA as its RDS bundle; plaintext fails."""
     import pymysql
 
-    from harness.stack.dbtls import emulator_ca
+    from harness.emulator.ca import emulator_ca
 
     assert (
         sh(instance, "cat /etc/filestore/rds-ca-bundle.pem")

@@ -1,7 +1,7 @@
 """The instance role, enforced: inside the instance, the SDK configured as the app is (no
 keys: the role's credentials from the metadata service, which EC2 got by assuming the role)
 may do what the app and its bootstrap do, and is denied the rest, by the emulator's IAM
-(harness/emulator_iam). Third of the main stack's modules (see conftest)."""
+(harness/emulator/iam). Third of the main stack's modules (see conftest)."""
 
 from __future__ import annotations
 

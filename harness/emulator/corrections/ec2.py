@@ -6,7 +6,7 @@ The aws provider calls MonitorInstances after RunInstances when an instance has
 retries the 500 until the apply's bound: prod could not be applied on the emulator at all.
 Here both set the instance's ``monitoring_state`` (which DescribeInstances already reports)
 and answer as EC2 does. Applied by :mod:`harness.emulator.server`; tested in
-``tests/unit/harness/test_emulator_iam.py`` (``test_detailed_monitoring_can_be_switched``).
+``tests/component/harness/test_emulator_iam.py`` (``test_detailed_monitoring_can_be_switched``).
 Upstream: moto/ec2/responses/monitoring.py and a ``monitor_instances`` on the EC2 backend.
 """
 

@@ -126,7 +126,7 @@ _original_create_auth = IAMRequest._create_auth
 
 def _check_signature(self) -> None:
     """Skipped only for a request this process rewrote after checking the signature of the
-    one the caller sent (harness/emulator_iam/wsgi.py)."""
+    one the caller sent (harness/emulator/iam/wsgi.py)."""
     from harness.emulator.iam.wsgi import VERIFIED_HEADER, VERIFIED_TOKEN
 
     if self._headers.get(VERIFIED_HEADER) == VERIFIED_TOKEN:

@@ -18,9 +18,9 @@ from moto import mock_aws
 from app import create_app
 from app.db import SCHEMA
 from harness.emulator.clients import DEFAULT_REGION, FAKE_CREDENTIALS
-from harness.emulator.launcher import MariaDB, MotoServer
-from harness.stack.dbtls import TlsMariaDB
+from harness.emulator.launcher import MotoServer
 from harness.stack.local_app import AppServer
+from harness.stack.standins import MariaDB, TlsMariaDB
 
 # The database's name for the app: the stand-in's certificate names it; the harness's own
 # connections (``mariadb.connect()``) use the address and verify the CA only.

@@ -9,7 +9,7 @@ import pytest
 from app import create_app
 from app import db as app_db
 from app.config import ConfigError
-from harness.stack.dbtls import make_ca
+from harness.emulator.ca import make_ca
 
 
 def _without(config: dict, *keys: str) -> dict:

@@ -9,7 +9,7 @@ from apphelpers import PASSWORD_PARAM, upload
 
 from app import create_app
 from app.config import ConfigError, from_environ
-from harness.stack.dbtls import make_ca
+from harness.emulator.ca import make_ca
 
 # ------------------------------------------------------------------------- logs
 

@@ -9,7 +9,8 @@ import ssl
 import pymysql
 import pytest
 
-from harness.stack.dbtls import TlsMariaDB, emulator_ca, issue_server_cert, make_ca
+from harness.emulator.ca import emulator_ca, issue_server_cert, make_ca
+from harness.stack.standins import TlsMariaDB
 
 pytestmark = pytest.mark.mariadb
 

@@ -9,7 +9,8 @@ import pymysql
 import pytest
 from botocore.exceptions import ClientError
 
-from harness.emulator.launcher import MariaDB, MotoServer
+from harness.emulator.launcher import MotoServer
+from harness.stack.standins import MariaDB
 
 TLS_ONLY = {
     "Version": "2012-10-17",

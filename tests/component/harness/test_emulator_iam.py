@@ -1,4 +1,4 @@
-"""IAM on a real emulator (harness/emulator_iam): unknown keys refused, no off switch, the
+"""IAM on a real emulator (harness/emulator/iam): unknown keys refused, no off switch, the
 instance role's credentials only as EC2 gets them, and the role allowed what the app does
 and denied the rest. The role's policy below is modules/iam's document for one run's names
 (the integration suite checks the real one on the main stack: test_lifecycle.py)."""

@@ -58,7 +58,7 @@ def _cbor_put_metric(moto, creds, namespace: str):
 
 def test_the_namespace_condition_holds_in_cbor_too(moto):
     """The CBOR request's signature is checked as sent, then the translated request is
-    authorized for the same caller (harness/emulator_iam/wsgi.py)."""
+    authorized for the same caller (harness/emulator/iam/wsgi.py)."""
     creds = as_ec2(moto, "web").get_credentials()
     assert _cbor_put_metric(moto, creds, NAMESPACE)[0] == 200
     status, body = _cbor_put_metric(moto, creds, "AWS/EC2")

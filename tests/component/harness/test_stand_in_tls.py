@@ -9,8 +9,9 @@ import pytest
 from cryptography import x509
 from moto import mock_aws
 
-from harness.stack.dbtls import TlsMariaDB, make_ca
+from harness.emulator.ca import make_ca
 from harness.stack.deployment import StandInDatabase, emulator_inputs
+from harness.stack.standins import TlsMariaDB
 
 pytestmark = pytest.mark.mariadb
 

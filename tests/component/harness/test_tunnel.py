@@ -5,7 +5,7 @@ from __future__ import annotations
 import pymysql
 import pytest
 
-from harness.emulator.launcher import MariaDB
+from harness.stack.standins import MariaDB
 from harness.stack.tunnel import LocalSSHD, SSHTunnel
 
 pytestmark = [pytest.mark.sshd, pytest.mark.mariadb]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.stack.dbtls import TlsMariaDB
 from harness.stack.local_app import AppServer, wait_healthy
+from harness.stack.standins import TlsMariaDB
 
 pytestmark = pytest.mark.mariadb
 

@@ -1,4 +1,4 @@
-"""The condition and statement evaluation of the emulator's IAM layer (harness/emulator_iam),
+"""The condition and statement evaluation of the emulator's IAM layer (harness/emulator/iam),
 without a server: the cases the stack's policies use, and unknown keys failing closed."""
 
 from __future__ import annotations

@@ -1,36 +1,22 @@
-"""The database over TLS on the emulator, as on RDS.
+"""The emulator's certificate authority: its stand-in for AWS's RDS CA bundle.
 
-RDS presents a server certificate for the instance's endpoint name, signed by a CA in
-AWS's RDS CA bundle; with ``require_secure_transport`` on in the DB parameter group a
-plaintext login is refused. Here:
-
-* :func:`emulator_ca` is the emulator's "RDS CA bundle": one CA per machine, made once
-  (``cryptography``) in the cache, as the image is. The data plane hands its certificate
-  to every instance at boot (``harness/instances/instance.py``), where user_data installs it at the
-  path the app's ``FILESTORE_DB_CA_FILE`` names, as it installs AWS's bundle on EC2.
-* :class:`TlsMariaDB` is the MariaDB stand-in with TLS: a server certificate that CA
-  signs for the RDS endpoint name(s) (:meth:`TlsMariaDB.serve_names`, reloaded with
-  ``FLUSH SSL`` while running) and ``require_secure_transport`` as the parameter group
-  says (:meth:`TlsMariaDB.require_tls`). The root login over the Unix socket that
-  provisions it stays allowed (a socket is a secure transport to MariaDB), as RDS's own
-  management does not go through the VPC.
-
-MariaDB 10.11 (Debian 12) has no ``caching_sha2_password`` (MySQL 8.4's default): its
-users log in with ``mysql_native_password``. The client side of that difference is
-covered by the app shipping ``cryptography`` (PyMySQL's full caching_sha2 login without
-TLS needs it; over TLS it sends the password in the encrypted channel).
+RDS presents a server certificate for the instance's endpoint name, signed by a CA in AWS's
+RDS CA bundle. :func:`emulator_ca` is one CA per machine, made once (``cryptography``) in
+the cache, as the image is; the data plane hands its certificate to every instance at boot,
+where user_data installs it at the path the app's ``FILESTORE_DB_CA_FILE`` names, as it
+installs AWS's bundle on EC2. :func:`issue_server_cert` signs the stand-in database's
+certificate for the endpoint name(s).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
 
-from harness.emulator.launcher import MariaDB
 from harness.paths import cache_root
 
 CA_NAME = "filestore emulator RDS CA"
@@ -155,65 +141,3 @@ def issue_server_cert(ca: CA, names: list[str], days: int = 30) -> tuple[bytes, 
         .sign(ca_key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM), _pem_key(key)
-
-
-@dataclass
-class TlsMariaDB(MariaDB):
-    """The MariaDB stand-in with TLS: a certificate from ``ca`` for ``names`` and, when
-    ``secure_transport``, every TCP login without TLS refused (RDS, MySQL, answers error
-    3159 "Connections using insecure transport are prohibited"; MariaDB 10.11 answers
-    1045 "Access denied")."""
-
-    names: tuple[str, ...] = ("localhost",)
-    secure_transport: bool = True
-    ca: CA = field(default_factory=emulator_ca)
-
-    @property
-    def tls_dir(self) -> Path:
-        assert self.workdir is not None
-        return self.workdir / "tls"
-
-    def _write_cert(self) -> None:
-        cert, key = issue_server_cert(self.ca, list(self.names))
-        self.tls_dir.mkdir(parents=True, exist_ok=True)
-        (self.tls_dir / "server.key").touch(mode=0o600)
-        (self.tls_dir / "server.key").write_bytes(key)
-        (self.tls_dir / "server.pem").write_bytes(cert)
-
-    def server_args(self) -> list[str]:
-        if not (self.tls_dir / "server.pem").exists():
-            self._write_cert()
-        return [
-            f"--ssl-ca={self.ca.cert_path}",
-            f"--ssl-cert={self.tls_dir / 'server.pem'}",
-            f"--ssl-key={self.tls_dir / 'server.key'}",
-            f"--require-secure-transport={'ON' if self.secure_transport else 'OFF'}",
-        ]
-
-    def client_tls(self) -> dict:
-        """The harness's own logins verify the CA; it reaches the stand-in by address, not
-        by the endpoint name (that name resolves inside the instances only)."""
-        return {"ssl_ca": str(self.ca.cert_path), "ssl_verify_cert": True}
-
-    def serve_names(self, names: list[str]) -> None:
-        """A new certificate for ``names`` (e.g. the RDS endpoint the API reports), live."""
-        self.names = tuple(names)
-        self._write_cert()
-        if self.running():
-            self._root_sql("FLUSH SSL")
-
-    def require_tls(self, on: bool) -> None:
-        """``require_secure_transport`` as the DB parameter group says, live and at restart."""
-        self.secure_transport = on
-        if self.running():
-            self._root_sql(f"SET GLOBAL require_secure_transport = {'ON' if on else 'OFF'}")
-
-    def _root_sql(self, sql: str) -> None:
-        import pymysql
-
-        conn = pymysql.connect(unix_socket=str(self.socket), user="root", password="")
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql)
-        finally:
-            conn.close()
