@@ -8,7 +8,7 @@ one also by ``tests/integration/test_shared_emulator.py`` (two stacks on one emu
 
 - :mod:`.s3`: bucket-policy ``aws:SecureTransport``, ListObjectVersions' ``encoding-type=url``,
   keys with a line break, tags sent with CreateBucket;
-- :mod:`.rds`: a ``DbiResourceId`` per instance;
+- :mod:`.rds`: a ``DbiResourceId`` per instance, RDS's default CA;
 - :mod:`.ec2`: MonitorInstances and UnmonitorInstances;
 - :mod:`.cloudwatch`: Smithy RPC v2 CBOR.
 """

@@ -1,4 +1,5 @@
-"""RDS: every DB instance its own ``DbiResourceId`` (moto 5.2.5 gives all the same one)."""
+"""RDS: every DB instance its own ``DbiResourceId`` (moto 5.2.5 gives all the same one), and
+RDS's default CA for a new instance (moto's ``rds-ca-default`` is a name RDS never used)."""
 
 from __future__ import annotations
 
@@ -31,5 +32,31 @@ def _unique_dbi_resource_id(self, *args, **kwargs) -> None:
     self.dbi_resource_id = "db-" + mock_random.get_random_string(26).upper()
 
 
+# What RDS gives a new DB instance created without CACertificateIdentifier (the RDS user
+# guide, "Using SSL/TLS to encrypt a connection to a DB instance": the default CA).
+RDS_DEFAULT_CA = "rds-ca-rsa2048-g1"
+
+
+def _current_default_ca(init):
+    """A DB instance created without a CA gets ``rds-ca-rsa2048-g1``, as on RDS.
+
+    moto 5.2.5's ``DBInstance.__init__`` defaults ``ca_certificate_identifier`` to
+    ``"rds-ca-default"``, a name RDS never used. The aws provider compares the created
+    instance's CA with ``ca_cert_identifier`` and, when they differ, sends a
+    ModifyDBInstance and waits for the instance again (internal/service/rds/instance.go,
+    resourceInstanceCreate): on the emulator every apply of the stack, which pins
+    ``rds-ca-rsa2048-g1``, took about 75 s longer than on AWS, where the default matches.
+
+    Upstream: moto/rds/models.py, ``DBInstance.__init__``'s default.
+    """
+
+    def wrapper(self, *args, **kwargs) -> None:
+        init(self, *args, **kwargs)
+        if self.ca_certificate_identifier == "rds-ca-default":
+            self.ca_certificate_identifier = RDS_DEFAULT_CA
+
+    return wrapper
+
+
 def apply() -> None:
-    DBInstance.__init__ = _unique_dbi_resource_id
+    DBInstance.__init__ = _current_default_ca(_unique_dbi_resource_id)
