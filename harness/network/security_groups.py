@@ -105,18 +105,14 @@ def _protocol(permission: dict) -> list[dict] | None:
 def _peers(permission: dict, direction: str) -> Iterable[tuple[list[dict], str]]:
     """(matches on the other end's address, description) for each source/destination."""
     field = "saddr" if direction == "ingress" else "daddr"
-    for item in permission.get("IpRanges", []):
-        cidr = item["CidrIp"]
-        if ipaddress.ip_network(cidr, strict=False).prefixlen == 0:
-            yield [_match(_meta("nfproto"), "ipv4")], cidr
-        else:
-            yield [_match(_payload("ip", field), _address(cidr))], cidr
-    for item in permission.get("Ipv6Ranges", []):
-        cidr = item["CidrIpv6"]
-        if ipaddress.ip_network(cidr, strict=False).prefixlen == 0:
-            yield [_match(_meta("nfproto"), "ipv6")], cidr
-        else:
-            yield [_match(_payload("ip6", field), _address(cidr))], cidr
+    families = (("IpRanges", "CidrIp", "ip", "ipv4"), ("Ipv6Ranges", "CidrIpv6", "ip6", "ipv6"))
+    for ranges, key, protocol, family in families:
+        for item in permission.get(ranges, []):
+            cidr = item[key]
+            if ipaddress.ip_network(cidr, strict=False).prefixlen == 0:
+                yield [_match(_meta("nfproto"), family)], cidr
+            else:
+                yield [_match(_payload(protocol, field), _address(cidr))], cidr
     for pair in permission.get("UserIdGroupPairs", []):
         group = pair["GroupId"]
         yield [_match(_payload("ip", field), "@" + set_name(group))], group
