@@ -11,7 +11,7 @@ OLDER_THAN ?= 6h
 
 export TARGET
 
-.PHONY: help setup toolchain validate fmt unit gate integration test up down sweep bench lint docs
+.PHONY: help setup toolchain validate fmt unit gate evidence integration test up down sweep bench lint docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,8 +46,11 @@ docs: ## module and environment READMEs from the code (terraform-docs, .terrafor
 unit: ## pytest tests/unit (no cloud)
 	$(PYTEST) tests/unit -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-gate: ## the checkov security gate (console, JUnit XML, SARIF under reports/gate)
+gate: ## the checkov security gate (console, JUnit XML, SARIF under reports/gate) and its evidence (reports/evidence)
 	$(PY) -m harness.gate
+
+evidence: ## the compliance evidence again from the last gate run and integration JUnit (reports/evidence)
+	$(PY) -m harness.compliance
 
 INTEGRATION_MARKS := $(if $(filter aws,$(TARGET)),integration and not emulator_only,integration)
 

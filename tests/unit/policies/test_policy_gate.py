@@ -208,7 +208,8 @@ def test_real_stack_passes_the_gate(checkov, tmp_path):
 
 
 def test_gate_module_needs_only_the_stdlib_and_pyyaml():
-    """The main venv imports harness.gate; checkov and its pins stay in .venv-checkov."""
+    """The main venv imports harness.gate (and harness.compliance); checkov and its pins
+    stay in .venv-checkov."""
     tree = ast.parse(Path(gate.__file__).read_text(encoding="utf-8"))
     imported = {
         (node.module or "").split(".")[0]
@@ -218,7 +219,7 @@ def test_gate_module_needs_only_the_stdlib_and_pyyaml():
         if isinstance(node, (ast.Import, ast.ImportFrom))
         for alias in node.names
     }
-    assert imported - set(sys.stdlib_module_names) == {"yaml"}
+    assert imported - set(sys.stdlib_module_names) == {"yaml", "harness"}
 
 
 def test_checkov_is_pinned_for_its_own_venv():
