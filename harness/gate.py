@@ -344,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(scan.summary()))
     print(f"gate: reports in {args.out}: {', '.join(REPORTS)}")
     problems = [p for p in assessment.problems if " FAILED " not in p]
-    print("\n".join(f"  {p}" for p in problems))
+    if problems:
+        print("\n".join(f"  {p}" for p in problems))
     print(f"gate: evidence in {evidence}: evidence.json, evidence.html ({took:.1f}s)")
     ok = all(scan.ok for scan in scans) and not problems
     print("gate: PASSED" if ok else "gate: FAILED")

@@ -43,22 +43,24 @@ def main(dirs: list[str]) -> dict[str, list[str]]:
     logging.disable(logging.WARNING)
     import yaml
     from checkov.terraform.checks.data.registry import data_registry
+    from checkov.terraform.checks.provider.registry import provider_registry
     from checkov.terraform.checks.resource.registry import resource_registry
 
     types: dict[str, set[str]] = {}
     for directory in dirs:
         resource_registry.load_external_checks(directory)
         data_registry.load_external_checks(directory)
-    for registry in (resource_registry, data_registry):
+    for registry in (resource_registry, data_registry, provider_registry):
         for entity, checks in registry.checks.items():
             for check in checks:
                 types.setdefault(check.id, set()).add(entity)
     import checkov.terraform.checks.graph_checks as builtin_graph
 
-    yaml_files = list(Path(builtin_graph.__file__).parent.glob("aws/*.yaml"))
-    yaml_files += [p for d in dirs for p in Path(d).glob("*.yaml")]
-    for path in yaml_files:
-        policy = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    builtin = Path(builtin_graph.__file__).parent / "aws"
+    graph_files = [*builtin.glob("*.json"), *builtin.glob("*.yaml")]
+    graph_files += [p for d in dirs for p in Path(d).glob("*.yaml")]
+    for path in graph_files:
+        policy = yaml.safe_load(path.read_text(encoding="utf-8")) or {}  # JSON is YAML
         check_id = (policy.get("metadata") or {}).get("id")
         if check_id:
             types.setdefault(check_id, set()).update(_graph_types(policy.get("definition")))
