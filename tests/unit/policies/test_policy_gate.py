@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import gate
+from harness import compliance, gate
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.relative_to(gate.REPO_ROOT) / "fixtures"
@@ -199,9 +199,15 @@ def test_gate_cli_fails_an_insecure_stack_and_scans_a_plan(checkov, tmp_path):
 
 
 def test_real_stack_passes_the_gate(checkov, tmp_path):
-    """What `make gate` runs: modules/ (with the files of app/) and every environment."""
+    """What `make gate` runs: modules/ (with the files of app/) and every environment;
+    then the control catalogue: every control evaluated, every skip registered."""
     scans = gate.run_gate(gate.default_roots(), out=tmp_path)
     assert [line for scan in scans if not scan.ok for line in scan.summary()] == []
+    types = compliance.registry_types(checkov)
+    result = compliance.run(compliance.scan_results(scans), tmp_path / "evidence", types)
+    assert result.problems == []
+    verdicts = {layers["static"].verdict for layers in result.controls.values()}
+    assert verdicts <= {"PASS", "EXCEPTION"}, "a control failed or was not evaluated"
 
 
 # ---------------------------------------------------------------- packaging
