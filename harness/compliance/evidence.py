@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.compliance.assess import Assessment, LayerVerdict
-from harness.compliance.catalogue import LAYERS, REPO_ROOT, VERDICTS, Catalogue
+from harness.compliance.catalogue import LAYERS, REPO_ROOT, SEVERITIES, VERDICTS, Catalogue
 
 MANIFEST = "MANIFEST.sha256"
 
@@ -158,12 +158,14 @@ details{margin:2px 0}code{font-size:12px}.banner{padding:8px;font-size:18px;font
 
 
 def page(doc: dict[str, Any]) -> str:
-    """Controls x layers, the worst first: failures, then not evaluated, exceptions, passes."""
+    """Controls x layers, the worst first: failures (most failing layers, most severe
+    first), then not evaluated, exceptions, passes."""
     esc = html.escape
 
-    def rank(control: dict[str, Any]) -> tuple[int, str]:
-        worst = min(VERDICTS.index(control["layers"][layer]["verdict"]) for layer in LAYERS)
-        return worst, control["id"]
+    def rank(control: dict[str, Any]) -> tuple[int, int, int, str]:
+        verdicts = [VERDICTS.index(control["layers"][layer]["verdict"]) for layer in LAYERS]
+        severity = SEVERITIES.index(control["severity"])
+        return min(verdicts), -verdicts.count(min(verdicts)), severity, control["id"]
 
     rows = []
     for control in sorted(doc["controls"], key=rank):
