@@ -57,8 +57,9 @@ INTEGRATION_MARKS := $(if $(filter aws,$(TARGET)),integration and not emulator_o
 integration: ## the lifecycle suite; TARGET=emulator (default) or TARGET=aws
 	$(PYTEST) tests/integration --dist loadgroup -m "$(INTEGRATION_MARKS)" --junitxml=reports/integration-$(TARGET).xml $(PYTEST_ARGS)
 
-test: setup validate lint gate ## everything CI runs: setup, validate, lint, gate, then unit + integration on the emulator
-	$(PYTEST) tests -n 2 --dist loadgroup --junitxml=reports/tests.xml $(PYTEST_ARGS)
+test: setup validate lint gate ## everything CI runs: setup, validate, lint, gate, then unit + integration on the emulator, then the evidence
+	$(PYTEST) tests -n 2 --dist loadgroup --junitxml=reports/tests.xml $(PYTEST_ARGS); \
+	rc=$$?; $(PY) -m harness.compliance || [ $$rc -ne 0 ] || rc=1; exit $$rc
 
 up: ## the whole stack and the app on the emulator, left running for a person
 	$(PY) -m harness.up up

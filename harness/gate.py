@@ -24,7 +24,9 @@ This module does only what checkov cannot do itself:
 * fail a run that checked nothing, a custom check that did not load or crashed
   (checkov logs it and carries on), and a skipped CKV_FS_* check (ours are fixed,
   never skipped);
-* merge the runs' reports into one of each kind in ``reports/gate/``.
+* merge the runs' reports into one of each kind in ``reports/gate/``;
+* judge every control of ``controls/catalogue.yaml`` per layer, enforce the exceptions
+  register and write ``reports/evidence/`` (:mod:`harness.compliance`).
 
 Exit status: 0 passed, 1 failed, 2 the gate could not run (no checkov: ``make setup``).
 checkov lives in its own venv (``.venv-checkov``; ``$CHECKOV_BIN`` overrides).

@@ -280,11 +280,15 @@ def assess(
             "plan": assessor.layer(control, "plan", scans, observed),
             "runtime": runtime_layer(control, junit),
         }
-        for layer in ("static", "plan"):
+        for layer in ("static", "plan", "runtime"):
             for f in controls[control.id][layer].findings:
                 if f.verdict == "FAIL":
                     assessor.problems.append(
                         f"{control.id} {layer}: FAILED {f.check} {f.resource} at {f.where}"
+                    )
+                elif f.verdict == "NOT_EVALUATED" and layer == "runtime":
+                    assessor.problems.append(
+                        f"{control.id} runtime: NOT_EVALUATED {f.check}: {f.note} in the JUnit"
                     )
                 elif f.verdict == "NOT_EVALUATED":
                     assessor.problems.append(

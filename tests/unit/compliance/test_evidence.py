@@ -127,3 +127,11 @@ def test_the_page_shows_the_failing_control_first_in_chromium(evidence):
             assert rows == len(_doc(evidence)["controls"])
         finally:
             browser.close()
+
+
+def test_a_probe_the_integration_run_did_not_report_is_not_evaluated_and_fails(evidence):
+    doc = _doc(evidence)
+    net = next(c for c in doc["controls"] if c["id"] == "FS-NET-01")
+    assert net["layers"]["runtime"]["verdict"] == "NOT_EVALUATED"
+    probe = "tests/integration/test_lifecycle.py::test_security_groups_match_design"
+    assert f"FS-NET-01 runtime: NOT_EVALUATED {probe}: not run in the JUnit" in doc["problems"]
