@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -110,14 +111,18 @@ def _fsbp_key(fsbp_id: str) -> tuple[str, int]:
 
 def tool_versions(checkov_version: str) -> dict[str, str]:
     versions = {"python": platform.python_version(), "checkov": checkov_version or "unknown"}
-    try:
-        from harness.toolchain import tool_binary
+    versions["tofu"] = "unknown (no toolchain built)"
+    try:  # the CLI as the stack runs it, never building it here
+        from harness.toolchain_build import Builder
 
-        tofu = tool_binary("tofu")
-        out = subprocess.run([str(tofu), "version"], capture_output=True, text=True, timeout=60)
-        versions["tofu"] = (out.stdout.splitlines() or ["unknown"])[0]
-    except Exception:  # noqa: BLE001 -- a missing toolchain leaves the version unknown
-        versions["tofu"] = "unknown (toolchain not built)"
+        cli = os.environ.get("TF_BINARY") or str(Builder().bin_dir / "tofu")
+        out = subprocess.run([cli, "version"], capture_output=True, text=True, timeout=60)
+        lines = [
+            ln for ln in out.stdout.splitlines() if ln.startswith(("OpenTofu v", "Terraform v"))
+        ]
+        versions["tofu"] = lines[0] if lines else versions["tofu"]
+    except Exception:  # noqa: BLE001, S110 -- a missing toolchain leaves the version unknown
+        pass
     return versions
 
 
@@ -199,6 +204,20 @@ def page(doc: dict[str, Any]) -> str:
         f"<li><code>{esc(p['sha256'])}</code> {esc(p['path'])}</li>" for p in run.get("plans", [])
     )
     summary = doc["summary"]
+    scope = "".join(
+        f'<tr class="{esc(e["status"])}"><td>{esc(i)}</td><td>{esc(e["status"])}</td>'
+        f"<td>{esc(e.get('exception') or e.get('reason') or mapped.get(i, ''))}</td></tr>"
+        for mapped in [_mapped(doc)]
+        for i, e in doc["fsbp_scope"].items()
+    )
+    register = "".join(
+        f'<tr class="{"FAIL" if e["expires"] < doc["checked_on"] else ""}"><td>{esc(e["id"])}</td>'
+        f"<td>{esc(e['kind'])}</td><td>{esc(e['check'] or ', '.join(e['fsbp']))} "
+        f"{esc(e['where'] or e['resource'])}</td><td>{esc(e['owner'])}</td>"
+        f"<td>{esc(e['expires'])}</td><td>{'yes' if e['used'] else 'no'}</td>"
+        f"<td>{esc(e['reason'])}</td></tr>"
+        for e in doc["exceptions"]
+    )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>filestore compliance evidence {esc(run.get("run_id", ""))}</title><style>{STYLE}</style></head><body>
 <div class="banner {"FAIL" if doc["verdict"] == "FAILED" else "PASS"}" id="verdict">{esc(doc["verdict"])}</div>
@@ -209,5 +228,17 @@ def page(doc: dict[str, Any]) -> str:
 <h2>Plans scanned</h2><ul>{plans or "<li>none in this run</li>"}</ul>
 <h2>Controls</h2><table id="controls"><thead><tr><th>control</th><th>severity</th><th>frameworks</th>
 <th>static</th><th>plan</th><th>runtime</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
+<h2>FSBP controls of the stack's resource types</h2><table id="fsbp"><thead><tr><th>FSBP</th>
+<th>status</th><th>control, exception or reason</th></tr></thead><tbody>{scope}</tbody></table>
+<h2>Exceptions register</h2><table id="register"><thead><tr><th>id</th><th>kind</th><th>what</th>
+<th>owner</th><th>expires</th><th>used</th><th>reason</th></tr></thead><tbody>{register}</tbody></table>
 </body></html>
 """
+
+
+def _mapped(doc: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, list[str]] = {}
+    for control in doc["controls"]:
+        for fsbp_id in control["frameworks"]["fsbp"]:
+            found.setdefault(fsbp_id, []).append(control["id"])
+    return {k: ", ".join(v) for k, v in found.items()}

@@ -123,8 +123,10 @@ def test_the_page_shows_the_failing_control_first_in_chromium(evidence):
             assert cell.is_visible() and "FAIL" in cell.get_attribute("class").split()
             assert cell.inner_text().startswith("FAIL")
             assert "FAILED CKV_AWS_17" in page.inner_text("#problems")
-            rows = page.locator("#controls tbody tr").count()
-            assert rows == len(_doc(evidence)["controls"])
+            doc = _doc(evidence)
+            assert page.locator("#controls tbody tr").count() == len(doc["controls"])
+            assert page.locator("#fsbp tbody tr").count() == len(doc["fsbp_scope"])
+            assert page.locator("#register tbody tr").count() == len(doc["exceptions"])
         finally:
             browser.close()
 
