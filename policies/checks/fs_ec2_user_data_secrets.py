@@ -16,6 +16,8 @@ goes through (checkov's graph, across modules: ``fs_lib.walk``):
   on the way -- the expression, locals, a module argument written inline -- and in
   every file that ``templatefile()``/``file()`` renders there.
 
+In a plan the rendered user_data is read instead (``user_data_base64`` decoded).
+
 Fail closed: a rendered file that cannot be found (``templatefile(var.path, ...)``
 with nothing at the path's literal tail) leaves the instance UNKNOWN, never PASSED.
 """
@@ -64,6 +66,8 @@ class UserDataGetsNoSecret(BaseResourceCheck):
         own = [str(v) for key in USER_DATA_KEYS for v in lib.flatten(conf.get(key))]
         if not own:
             return CheckResult.PASSED
+        if lib.in_plan(self):  # the rendered user_data itself
+            return self._rendered(conf)
         nodes = lib.entity_nodes(self, conf)
         # (the directory the text is written in, the text)
         here = next((str(lib.node(self, i).get("file_path_")) for i in nodes), "")
@@ -100,6 +104,22 @@ class UserDataGetsNoSecret(BaseResourceCheck):
                         f"{_display(path)}:{line}: {desc}"
                         for line, desc in secrets.literal_secrets(secrets.read(path))
                     ]
+        return lib.verdict(self, problems, unresolved)
+
+    def _rendered(self, conf: dict[str, Any]) -> CheckResult:
+        """In a plan: user_data_base64 decoded (gzip too); user_data the provider keeps
+        as a hash cannot be read (UNKNOWN)."""
+        problems, unresolved = [], []
+        for value in lib.flatten(conf.get("user_data_base64")):
+            text = secrets.decode(str(value))
+            if text is None:
+                unresolved.append("user_data_base64 that is not base64")
+            problems += [f"user_data:{n}: {d}" for n, d in secrets.literal_secrets(text or "")]
+        for value in lib.flatten(conf.get("user_data")):
+            if re.fullmatch(r"[0-9a-f]{40}", str(value)):
+                unresolved.append("user_data (the plan holds its hash)")
+            else:
+                problems += [f"user_data:{n}: {d}" for n, d in secrets.literal_secrets(str(value))]
         return lib.verdict(self, problems, unresolved)
 
 

@@ -57,6 +57,12 @@ def meta(check_id: str, name: str, category: CheckCategories) -> dict[str, Any]:
     return {"name": name, "id": check_id, "categories": [category], "guideline": guideline}
 
 
+def in_plan(check: Any) -> bool:
+    """The entity comes from a plan (``tofu show -json``), not from HCL: values, not
+    how they were written."""
+    return str(getattr(check, "entity_path", "")).split(":", 1)[0].endswith(".json")
+
+
 def verdict(check: Any, problems: list[str], unresolved: Iterable[str] = ()) -> CheckResult:
     """FAILED on a problem; else UNKNOWN when something could not be resolved (never
     PASSED on a value the scan does not know: the gate counts a resource left without

@@ -9,7 +9,8 @@ generator or a secret store (``random_password.*.result``, ``*.secret_string``,
 ``data.aws_ssm_parameter.*.value``, ``ephemeral.*``).  A literal fails, also when it
 arrives through a variable's default or a module argument (checkov renders those in).
 A value the scan cannot resolve (``var.db_password`` with no default, scanned alone)
-is UNKNOWN, never PASSED.
+is UNKNOWN, never PASSED; so is every password in a plan, where a generated one is a
+value like any other (the catalogue owns this check at the static layer only).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class MasterPasswordNotWritten(BaseResourceCheck):
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         self.evaluated_keys = list(PASSWORD_KEYS)
+        if lib.in_plan(self):  # a generated password is a literal there: judged on the HCL
+            return lib.verdict(self, [], ["a plan's password (generated or written?)"])
         problems, unresolved = [], []
         for key in PASSWORD_KEYS:
             for value in lib.flatten(conf.get(key)):

@@ -14,7 +14,10 @@ Imported by checkov as a check module too: registers nothing.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import glob
+import gzip
 import os
 import re
 
@@ -107,6 +110,17 @@ def locate(reference: str, module_dir: str, levels: int = 3) -> list[str]:
                 return hits
         directory = os.path.dirname(directory)
     return []
+
+
+def decode(value: str) -> str | None:
+    """The text of a base64 (optionally gzip) value; None if it is not one."""
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError, OSError, EOFError, UnicodeDecodeError):
+        return None
 
 
 def read(path: str, limit: int = 2_000_000) -> str:

@@ -233,3 +233,20 @@ def test_checkov_is_pinned_for_its_own_venv():
     assert [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")] == [
         "checkov==3.3.30"
     ]
+
+
+def test_the_plan_scan_reads_the_rendered_user_data(checkov, tmp_path):
+    """CKV_FS_14 on a plan decodes user_data_base64 (base64 + gzip) and finds a password a
+    person chose; the plan layer of the evidence fails FS-SEC-01 for it."""
+    plans = [str(PLANS / f"user_data_{name}.plan.json") for name in ("password", "clean")]
+    scans = gate.run_gate([], plans, out=tmp_path)
+    verdicts = {Path(scan.plan).name: {r["check_id"] for r in scan.failed} for scan in scans}
+    assert "CKV_FS_14" in verdicts["user_data_password.plan.json"]
+    assert "CKV_FS_14" not in verdicts["user_data_clean.plan.json"]
+    assert any(r["check_id"] == "CKV_FS_14" for s in scans for r in s.passed)
+    result = compliance.run(compliance.scan_results(scans), tmp_path / "evidence", None)
+    plan_layer = result.controls["FS-SEC-01"]["plan"]
+    assert plan_layer.verdict == "FAIL"
+    assert {f.where.split(":")[0] for f in plan_layer.findings if f.verdict == "FAIL"} == {
+        "tests/unit/policies/plans/user_data_password.plan.json"
+    }
