@@ -93,6 +93,10 @@ UNRESOLVED: dict[str, set[tuple[str, str]]] = {
     "rds_master_password_unresolved": {("CKV_FS_19", "aws_db_instance.this")},
     "ec2_user_data_template_missing": {("CKV_FS_14", "aws_instance.this")},
     "s3_public_access_block_unresolved": {("CKV_FS_1", "aws_s3_bucket.data")},
+    "ec2_metadata_unresolved": {
+        ("CKV_FS_18", "aws_instance.this"),
+        ("CKV_FS_13", "aws_instance.this"),
+    },
 }
 
 # Why our checks exist: the pinned checkov's built-ins PASS these insecure fixtures.  If
