@@ -72,6 +72,15 @@ def _where(rec: dict[str, Any]) -> str:
     return f"{path}:{lines[0]}" if lines else path
 
 
+def _source(rec: dict[str, Any], scan: ScanResult) -> str:
+    """The file a record's resource is written in: in a plan scan (with the plan's root
+    for enrichment) ``file_path`` is the HCL file, relative to that root."""
+    path = str(rec.get("file_path") or "")
+    if scan.kind == "plan" and scan.root and path and not path.endswith(".json"):
+        return _rel(str(REPO_ROOT / scan.root / path.lstrip("/")))
+    return _rel(rec.get("file_abs_path") or path)
+
+
 def _records(scan: ScanResult) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for rep in scan.reports:
@@ -124,7 +133,7 @@ class Assessor:
             for check in ids:
                 self._skip_entry(check, cfg)
         inline = {
-            (rec["check_id"], _rel(rec.get("file_abs_path") or rec.get("file_path", "")))
+            (rec["check_id"], _source(rec, s))
             for s in scans
             for verdict, rec in _records(s)
             if verdict == "SKIP"

@@ -184,3 +184,15 @@ def test_the_gate_fails_closed_on_a_value_it_cannot_resolve(tmp_path, capsys):
         verdicts[variant] = "NOT_EVALUATED CKV_FS_7 on aws_vpc_security_group_ingress_rule.this"
         verdicts[variant] = verdicts[variant] in printed
     assert verdicts == {"insecure": True, "secure": False}
+
+
+def test_an_inline_skip_seen_in_a_plan_is_matched_to_its_hcl_file(tmp_path):
+    """With plan enrichment checkov honours the HCL's inline skip; the record's file is
+    the plan, its file_path the HCL relative to the plan's root."""
+    rec = record("CKV_AWS_130", "module.stack.module.network.aws_subnet.public", "x.json", 58)
+    rec["file_abs_path"] = str(tmp_path / "plan-dev.json")
+    rec["file_path"] = "../../modules/network/main.tf"
+    planned = scan(skipped=[rec], root="environments/dev")
+    planned.kind = "plan"
+    result = assess(register(tmp_path), [planned], today=TODAY)
+    assert result.problems == [] and "EX-NET-PUBLIC-SUBNET" in result.exceptions_used
