@@ -260,12 +260,17 @@ def runtime_layer(control: Control, junit: dict[str, str] | None) -> LayerVerdic
             "NOT_APPLICABLE", note="no integration run reported (JUnit) in this evidence"
         )
     findings = []
+    modules_run = {node.split("::", 1)[0] for node in junit}
     for probe in control.runtime:
         outcome = junit.get(probe)
         verdict = {"passed": "PASS", "failed": "FAIL", "error": "FAIL"}.get(
             outcome or "", "NOT_EVALUATED"
         )
-        findings.append(Finding(probe, probe, probe, verdict, "integration", outcome or "not run"))
+        note = outcome or "not run"
+        if outcome is None and probe.split("::", 1)[0] not in modules_run:
+            # its module was not part of the run (e.g. the emulator-only tests on AWS)
+            verdict, note = "NOT_APPLICABLE", "its test module was not part of this run"
+        findings.append(Finding(probe, probe, probe, verdict, "integration", note))
     return LayerVerdict(_worst([f.verdict for f in findings]), findings)
 
 

@@ -137,3 +137,14 @@ def test_a_probe_the_integration_run_did_not_report_is_not_evaluated_and_fails(e
     assert net["layers"]["runtime"]["verdict"] == "NOT_EVALUATED"
     probe = "tests/integration/test_lifecycle.py::test_security_groups_match_design"
     assert f"FS-NET-01 runtime: NOT_EVALUATED {probe}: not run in the JUnit" in doc["problems"]
+
+
+def test_a_probe_whose_module_did_not_run_is_not_applicable(evidence):
+    """Emulator-only test modules are deselected on AWS: their probes are not part of it."""
+    doc = _doc(evidence)
+    sec = next(c for c in doc["controls"] if c["id"] == "FS-SEC-02")
+    (finding,) = sec["layers"]["runtime"]["findings"]
+    assert (sec["layers"]["runtime"]["verdict"], finding["note"]) == (
+        "NOT_APPLICABLE",
+        "its test module was not part of this run",
+    )
