@@ -313,4 +313,4 @@ def assess(
     assessor.problems += [
         f"UNMAPPED CHECK {c}: no control in controls/catalogue.yaml owns it" for c in unmapped
     ]
-    return Assessment(controls, assessor.problems, unmapped, assessor.used)
+    return Assessment(controls, list(dict.fromkeys(assessor.problems)), unmapped, assessor.used)

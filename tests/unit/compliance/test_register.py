@@ -196,3 +196,14 @@ def test_an_inline_skip_seen_in_a_plan_is_matched_to_its_hcl_file(tmp_path):
     planned.kind = "plan"
     result = assess(register(tmp_path), [planned], today=TODAY)
     assert result.problems == [] and "EX-NET-PUBLIC-SUBNET" in result.exceptions_used
+
+
+def test_an_expired_unresolved_entry_is_named_once(tmp_path):
+    ssh = RULE.replace(".http", ".web_ssh")
+    scans = [
+        scan(passed=[record("CKV_AWS_24", ssh, "modules/security/main.tf", 40)], root=root)
+        for root in ("environments/dev", "environments/prod")
+    ]
+    expired = register(tmp_path, **{"EX-SSH-OPERATOR-CIDR": {"expires": "2026-12-01"}})
+    problems = assess(expired, scans, types=TYPES, today=TODAY).problems
+    assert len([p for p in problems if "EX-SSH-OPERATOR-CIDR" in p]) == 1
