@@ -11,7 +11,7 @@ OLDER_THAN ?= 6h
 
 export TARGET
 
-.PHONY: help setup toolchain validate fmt unit component gate integration test up down sweep bench lint docs
+.PHONY: help setup toolchain validate fmt unit component gate evidence integration test up down sweep bench lint docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -49,16 +49,20 @@ unit: ## pytest tests/unit: no cloud, no server, no container
 component: ## pytest tests/component: the app and the harness against local servers (MariaDB, moto, gunicorn, sshd) and booted instances; no stack
 	$(PYTEST) tests/component -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-gate: ## the checkov security gate (console, JUnit XML, SARIF under reports/gate)
+gate: ## the checkov security gate (console, JUnit XML, SARIF under reports/gate) and its evidence (reports/evidence)
 	$(PY) -m harness.gate
+
+evidence: ## the compliance evidence again from the last gate run and integration JUnit (reports/evidence)
+	$(PY) -m harness.compliance
 
 INTEGRATION_MARKS := $(if $(filter aws,$(TARGET)),integration and not emulator_only,integration)
 
 integration: ## the lifecycle suite; TARGET=emulator (default) or TARGET=aws
 	$(PYTEST) tests/integration --dist loadgroup -m "$(INTEGRATION_MARKS)" --junitxml=reports/integration-$(TARGET).xml $(PYTEST_ARGS)
 
-test: setup validate lint gate ## everything CI runs: setup, validate, lint, gate, then unit + component + integration on the emulator
-	$(PYTEST) tests -n 2 --dist loadgroup --junitxml=reports/tests.xml $(PYTEST_ARGS)
+test: setup validate lint gate ## everything CI runs: setup, validate, lint, gate, then unit + component + integration on the emulator, then the evidence
+	$(PYTEST) tests -n 2 --dist loadgroup --junitxml=reports/tests.xml $(PYTEST_ARGS); \
+	rc=$$?; $(PY) -m harness.compliance || [ $$rc -ne 0 ] || rc=1; exit $$rc
 
 up: ## the whole stack and the app on the emulator, left running for a person
 	$(PY) -m harness.stack.up up

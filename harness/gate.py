@@ -24,7 +24,9 @@ This module does only what checkov cannot do itself:
 * fail a run that checked nothing, a custom check that did not load or crashed
   (checkov logs it and carries on), and a skipped CKV_FS_* check (ours are fixed,
   never skipped);
-* merge the runs' reports into one of each kind in ``reports/gate/``.
+* merge the runs' reports into one of each kind in ``reports/gate/``;
+* judge every control of ``controls/catalogue.yaml`` per layer, enforce the exceptions
+  register and write ``reports/evidence/`` (:mod:`harness.compliance`).
 
 Exit status: 0 passed, 1 failed, 2 the gate could not run (no checkov: ``make setup``).
 checkov lives in its own venv (``.venv-checkov``; ``$CHECKOV_BIN`` overrides).
@@ -47,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from harness import compliance
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG = REPO_ROOT / ".checkov.yaml"
@@ -130,6 +134,9 @@ class Scan:
     title: str
     args: list[str]
     out_dir: Path
+    root: str = ""  # the scanned root, or the root a plan was made from
+    kind: str = "static"  # or "plan"
+    plan: str = ""
     duration: float = 0.0
     passed: list[dict[str, Any]] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
@@ -226,7 +233,7 @@ def plan_scans(
             ]
             title += f" (and the files of {FILES_OF[root]}/)"
         label = re.sub(r"[^A-Za-z0-9_.-]", "_", root.strip("/")) or "root"
-        scans.append(Scan(title, args, out / label))
+        scans.append(Scan(title, args, out / label, root=root))
     for plan in plans:
         args = ["-f", str(Path(plan).resolve()), "--framework", "terraform_plan"]
         if plan_root:
@@ -236,7 +243,9 @@ def plan_scans(
             args += ["--repo-root-for-plan-enrichment", str(REPO_ROOT / plan_root)]
             if skips(plan_root) != skips():
                 args += ["--skip-check", ",".join(skips(plan_root))]
-        scans.append(Scan(f"plan scan of {plan}", args, out / f"plan_{Path(plan).stem}"))
+        where = out / f"plan_{Path(plan).stem}"
+        plan = str(Path(plan).resolve())
+        scans.append(Scan(f"plan scan of {plan}", args, where, plan_root or "", "plan", plan))
     return scans
 
 
@@ -293,6 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quiet", action="store_true", help="no checkov console report, the summary only"
     )
+    parser.add_argument(
+        "--evidence",
+        type=Path,
+        help="evidence directory (default: reports/evidence, or <out>/evidence with --out)",
+    )
     args = parser.parse_args(argv)
     roots = default_roots() if args.dirs is None else args.dirs
     if not roots and not args.plan:
@@ -309,8 +323,19 @@ def main(argv: list[str] | None = None) -> int:
                 where = f" ({root} only)" if root else ""
                 print(f"  - {check_id}{where}: {baseline['skip'][check_id]}")
         print("gate: every other check is enforced (hard fail)", flush=True)
+        types = compliance.registry_async(checkov_bin())  # overlaps the checkov runs
         scans = run_gate(roots, args.plan, args.out.resolve(), args.plan_root)
-    except GateError as exc:
+        default_out = args.out.resolve() == (REPO_ROOT / "reports" / "gate").resolve()
+        evidence = args.evidence or (
+            REPO_ROOT / "reports" / "evidence" if default_out else args.out / "evidence"
+        )
+        evidence = evidence.resolve()
+        results = compliance.scan_results(scans)
+        compliance.save_index(results, args.out.resolve())
+        start = time.monotonic()
+        assessment = compliance.run(results, evidence, types.result())
+        took = time.monotonic() - start
+    except (GateError, compliance.CatalogueError) as exc:
         print(f"gate: ERROR: {exc}", file=sys.stderr)
         return 2
     for scan in scans:
@@ -320,7 +345,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         print("\n".join(scan.summary()))
     print(f"gate: reports in {args.out}: {', '.join(REPORTS)}")
-    ok = all(scan.ok for scan in scans)
+    problems = [p for p in assessment.problems if " FAILED " not in p]
+    if problems:
+        print("\n".join(f"  {p}" for p in problems))
+    print(f"gate: evidence in {evidence}: evidence.json, evidence.html ({took:.1f}s)")
+    ok = all(scan.ok for scan in scans) and not problems
     print("gate: PASSED" if ok else "gate: FAILED")
     return 0 if ok else 1
 

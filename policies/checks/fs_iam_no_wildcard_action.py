@@ -7,7 +7,8 @@ free to use wildcards (the TLS-only bucket policy denies ``s3:*``).  Covered:
 ``data "aws_iam_policy_document"`` statements, and the JSON/jsonencode ``policy``
 of aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy,
 aws_s3_bucket_policy and the ``inline_policy`` blocks of aws_iam_role.  The
-built-ins CKV_AWS_49/63 see ``*`` only, not ``s3:*``.
+built-ins CKV_AWS_49/63 see ``*`` only, not ``s3:*``.  Actions the scan cannot read
+(``actions = var.actions`` scanned alone) leave the policy UNKNOWN, never PASSED.
 """
 
 from __future__ import annotations
@@ -33,5 +34,9 @@ def problems(statements: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-check = policies.PolicyCheck("CKV_FS_15", NAME, problems)
-data_check = policies.DocumentCheck("CKV_FS_15", NAME, problems)
+def unresolved(statements: list[dict[str, Any]], _: policies.Follows) -> list[str]:
+    return policies.unresolved_actions(statements)
+
+
+check = policies.PolicyCheck("CKV_FS_15", NAME, problems, unresolved)
+data_check = policies.DocumentCheck("CKV_FS_15", NAME, problems, unresolved)

@@ -5,7 +5,9 @@ all-buckets / all-parameters ARN such as ``arn:aws:s3:::*``,
 ``arn:aws:s3:::*/*``, ``arn:aws:ssm:*:*:parameter/*``) as a resource, nor use
 ``NotResource``.  Actions that AWS only grants on ``*`` (``s3:ListAllMyBuckets``,
 ``ssm:DescribeParameters``...) are exempt when they are all the statement has.
-Same coverage as CKV_FS_15 (documents and JSON/jsonencode policies).
+Same coverage as CKV_FS_15 (documents and JSON/jsonencode policies).  Actions, or the
+resources of an s3:/ssm: statement, that the scan cannot read (variables scanned
+alone) leave the policy UNKNOWN, never PASSED.
 """
 
 from __future__ import annotations
@@ -53,5 +55,19 @@ def problems(statements: list[dict[str, Any]]) -> list[str]:
     return found
 
 
-check = policies.PolicyCheck("CKV_FS_16", NAME, problems)
-data_check = policies.DocumentCheck("CKV_FS_16", NAME, problems)
+def unresolved(statements: list[dict[str, Any]], follows: policies.Follows) -> list[str]:
+    """Actions the scan cannot read (they may be s3:/ssm:), and the resources of the
+    statements that grant s3:/ssm: actions."""
+    found = policies.unresolved_actions(statements)
+    wide = [
+        st
+        if any(a.split(":", 1)[0].lower() in SERVICES for a in st["actions"])
+        and not all(a.lower() in STAR_ONLY_ACTIONS for a in st["actions"])
+        else {**st, "allow": False}  # keeps the statement numbers
+        for st in statements
+    ]
+    return found + policies.unresolved_resources(wide, follows)
+
+
+check = policies.PolicyCheck("CKV_FS_16", NAME, problems, unresolved)
+data_check = policies.DocumentCheck("CKV_FS_16", NAME, problems, unresolved)

@@ -57,9 +57,30 @@ def meta(check_id: str, name: str, category: CheckCategories) -> dict[str, Any]:
     return {"name": name, "id": check_id, "categories": [category], "guideline": guideline}
 
 
-def verdict(check: Any, problems: list[str]) -> CheckResult:
-    check.details.extend(dict.fromkeys(problems))
-    return CheckResult.FAILED if problems else CheckResult.PASSED
+def in_plan(check: Any) -> bool:
+    """The entity comes from a plan (``tofu show -json``), not from HCL: values, not
+    how they were written."""
+    return str(getattr(check, "entity_path", "")).split(":", 1)[0].endswith(".json")
+
+
+def verdict(check: Any, problems: list[str], unresolved: Iterable[str] = ()) -> CheckResult:
+    """FAILED on a problem; else UNKNOWN when something could not be resolved (never
+    PASSED on a value the scan does not know: the gate counts a resource left without
+    a verdict as NOT_EVALUATED); else PASSED."""
+    unresolved = list(unresolved)
+    check.details.extend(dict.fromkeys(problems or [f"cannot resolve {u}" for u in unresolved]))
+    if problems:
+        return CheckResult.FAILED
+    return CheckResult.UNKNOWN if unresolved else CheckResult.PASSED
+
+
+# a value checkov left as an expression: a variable, local, module output or function
+# call it could not evaluate (a literal never looks like this)
+UNRESOLVED = re.compile(r"\$\{|\b(?:var|local|module|each|count|data)\.[A-Za-z_]|\b[a-z0-9_]+\(")
+
+
+def is_unresolved(value: Any) -> bool:
+    return isinstance(value, str) and bool(UNRESOLVED.search(value))
 
 
 # ---------------------------------------------------------------------------
@@ -105,6 +126,11 @@ def entity_nodes(check: Any, conf: dict[str, Any]) -> list[int]:
     ]
 
 
+def node(check: Any, index: int) -> dict[str, Any]:
+    """The attributes of graph node ``index``."""
+    return _index(getattr(check, "graph", None))[0].get(index, {})
+
+
 def nodes_of_type(check: Any, resource_type: str) -> list[int]:
     nodes, _ = _index(getattr(check, "graph", None))
     return [i for i, node in nodes.items() if node.get("resource_type") == resource_type]
@@ -128,9 +154,13 @@ def _locals_named(nodes: dict[int, dict[str, Any]], node: dict[str, Any], text: 
     ]
 
 
-def walk(check: Any, starts: Iterable[int], attribute: str) -> dict[int, dict[str, Any]]:
+def walk(
+    check: Any, starts: Iterable[int], attribute: str, trail: list[Any] | None = None
+) -> dict[int, dict[str, Any]]:
     """Every node that ``attribute`` of the ``starts`` nodes leads to, through module
-    variables, module calls, outputs and locals (which are included in the result)."""
+    variables, module calls, outputs and locals (which are included in the result).
+    ``trail`` collects the text each step hands on: a local's value, the module
+    argument that sets a variable, an output's value."""
     nodes, out = _index(getattr(check, "graph", None))
     stack = [(dst, None) for i in starts for dst, label in out.get(i, []) if label == attribute]
     stack += [
@@ -154,8 +184,13 @@ def walk(check: Any, starts: Iterable[int], attribute: str) -> dict[int, dict[st
             ]
         elif kind == "module":
             stack += [(d, None) for d, label in out.get(current, []) if via in (None, label)]
+            if trail is not None and via is not None:
+                trail.append((node, node.get(via)))
         elif kind in ("output", "locals"):
             stack += [(d, None) for d, _ in out.get(current, [])]
+            key = "value" if kind == "output" else str(node.get("block_name_"))
+            if trail is not None:
+                trail.append((node, node.get(key)))
             if kind == "locals":
                 value = node.get(str(node.get("block_name_")))
                 stack += [(d, None) for d in _locals_named(nodes, node, value)]
@@ -253,7 +288,17 @@ class IngressCheck(BaseResourceCheck):
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         self.evaluated_keys = INGRESS_KEYS
-        return verdict(self, self.problems(conf, ingress_rules(self.entity_type, conf)))
+        self.unresolved: list[str] = []  # what problems() could not resolve
+        problems = self.problems(conf, ingress_rules(self.entity_type, conf))
+        return verdict(self, problems, self.unresolved)
+
+
+def is_cidr(value: str) -> bool:
+    try:
+        ipaddress.ip_network(str(value).strip(), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def is_world_cidr(value: str) -> bool:

@@ -8,6 +8,8 @@ made in another module and handed over through outputs and variables (a YAML
 connection policy would not follow that).  Such a rule may name a source security
 group (or ``self``) and nothing else: no ``cidr_blocks``/``cidr_ipv4``/``cidr_ipv6``/
 prefix lists, whatever their size.  No built-in objects to MySQL from a private CIDR.
+A CIDR rule whose ports the scan cannot resolve (``from_port = var.port`` scanned
+alone), on a group not attached to a database, is UNKNOWN, never PASSED.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class DatabaseIngressOnlyFromSecurityGroups(lib.IngressCheck):
             else:
                 attached = self._attached_to_db(conf) if attached is None else attached
                 if not attached:
+                    if lib.port_range(rule) is None:  # fail closed: it may be 3306
+                        self.unresolved.append(f"the ports of {lib.describe_rule(rule)}")
                     continue
                 why = "a security group attached to a database"
             found.append(f"{lib.describe_rule(rule)} on {why} from {', '.join(sources)}")

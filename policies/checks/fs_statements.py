@@ -12,6 +12,7 @@ of a resource and every policy document with one ``problems(statements)`` functi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -138,6 +139,9 @@ def allowed(statements: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]
     return [(number, st) for number, st in enumerate(statements) if st["allow"]]
 
 
+DOCUMENT_JSON = re.compile(
+    r"(?:\$\{)?data\.aws_iam_policy_document\.[\w-]+(?:\[[^\]]*\])?\.(?:minified_)?json\}?"
+)
 POLICY_RESOURCES = [
     "aws_iam_policy",
     "aws_iam_role_policy",
@@ -148,15 +152,59 @@ POLICY_RESOURCES = [
 ]
 
 
+ACTION = re.compile(r"\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+")
+
+
+def unresolved_actions(statements: list[dict[str, Any]]) -> list[str]:
+    """What the scan could not read in the actions of Allow statements: an action that
+    is not ``service:Name`` (``var.actions`` scanned alone), or none at all (checkov
+    renders an unresolved ``Action = var.x`` in a ``jsonencode()`` as ``[]``)."""
+    found = []
+    for number, st in allowed(statements):
+        if not st["actions"] and not st["not_actions"]:
+            found.append(f"statement {number}: the actions")
+        found += [
+            f"statement {number}: action {a}"
+            for a in st["actions"] + st["not_actions"]
+            if not ACTION.fullmatch(a.strip())
+        ]
+    return found
+
+
+def unresolved_resources(statements: list[dict[str, Any]], follows: Follows) -> list[str]:
+    """Resources of Allow statements the scan could not read: a variable or local that
+    checkov's graph does not lead to a resource (``var.bucket_arn`` set by the caller to
+    ``module.storage.bucket_arn``, the output of ``aws_s3_bucket.this.arn``, is one
+    bucket: resolved; with no caller, scanned alone, it is not)."""
+    found = []
+    for number, st in allowed(statements):
+        if not st["resources"] and not st["not_resources"]:
+            found.append(f"statement {number}: the resources")
+        for kind in ("resources", "not_resources"):
+            found += [
+                f"statement {number}: resource {r}"
+                for k, r in enumerate(st[kind])
+                if lib.is_unresolved(r) and not follows(f"statement.{number}.{kind}.{k}")
+            ]
+    return found
+
+
+Judge = Callable[[list[dict]], list[str]]
+Follows = Callable[[str], bool]  # does this attribute lead to a resource in the graph?
+Unresolved = Callable[[list[dict], Follows], list[str]]
+
+
 class PolicyCheck(BaseResourceCheck):
     """A rule over the statements of every JSON/jsonencode policy a resource carries
     (``inline_policy`` blocks for a role).  A policy that is the ``.json`` of a policy
-    document is judged on the document, by the DocumentCheck twin."""
+    document is judged on the document, by the DocumentCheck twin.  ``unresolved``
+    says what the rule needs but the scan could not read: the verdict is then UNKNOWN,
+    never PASSED."""
 
-    def __init__(self, check_id: str, name: str, problems: Callable[[list[dict]], list[str]]):
+    def __init__(self, check_id: str, name: str, problems: Judge, unresolved: Unresolved):
         what = lib.meta(check_id, name, CheckCategories.IAM)
         super().__init__(**what, supported_resources=POLICY_RESOURCES)
-        self.problems = problems
+        self.problems, self.unresolved = problems, unresolved
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         self.evaluated_keys = ["policy", "inline_policy"]
@@ -164,18 +212,36 @@ class PolicyCheck(BaseResourceCheck):
             policies = [b.get("policy") for b in lib.blocks(conf, "inline_policy")]
         else:
             policies = [conf.get("policy")]
+        if not any(lib.flatten(p) for p in policies):
+            return CheckResult.PASSED  # a role without inline policies
+        if all(DOCUMENT_JSON.fullmatch(str(lib.first(p, "")).strip()) for p in policies):
+            return CheckResult.PASSED  # judged on the document, by the DocumentCheck twin
         judged = [s for s in map(json_statements, policies) if s is not None]
-        if not judged:
-            return CheckResult.UNKNOWN
-        return lib.verdict(self, [p for statements in judged for p in self.problems(statements)])
+        if len(judged) < len(policies):
+            return lib.verdict(self, [], ["a policy that is neither JSON nor a document"])
+        nodes = lib.entity_nodes(self, conf)
+        key = "inline_policy" if self.entity_type == "aws_iam_role" else "policy"
+
+        def follows(_: str) -> bool:
+            return bool(lib.referenced(self, nodes, key))
+
+        problems = [p for statements in judged for p in self.problems(statements)]
+        unknown = [u for s in judged for u in self.unresolved(s, follows)]
+        return lib.verdict(self, problems, unknown)
 
 
 class DocumentCheck(BaseDataCheck):
-    def __init__(self, check_id: str, name: str, problems: Callable[[list[dict]], list[str]]):
+    def __init__(self, check_id: str, name: str, problems: Judge, unresolved: Unresolved):
         what = lib.meta(check_id, name, CheckCategories.IAM)
         super().__init__(**what, supported_data=["aws_iam_policy_document"])
-        self.problems = problems
+        self.problems, self.unresolved = problems, unresolved
 
     def scan_data_conf(self, conf: dict[str, Any]) -> CheckResult:
         self.evaluated_keys = ["statement"]
-        return lib.verdict(self, self.problems(document_statements(conf)))
+        statements = document_statements(conf)
+        nodes = lib.entity_nodes(self, conf)
+
+        def follows(label: str) -> bool:
+            return bool(lib.referenced(self, nodes, label))
+
+        return lib.verdict(self, self.problems(statements), self.unresolved(statements, follows))

@@ -43,6 +43,16 @@ class Findings:
     failed: dict[str, list[str]]
     passed: dict[str, list[str]]
     problems: list[str]  # parsing errors, checks that did not load or crashed
+    resources: dict[str, list[list[str]]]  # per fixture directory: [check, resource, verdict]
+
+    def verdict_on(self, case: str, variant: str, check: str, resource: str) -> str:
+        """FAILED / PASSED / NOT EVALUATED of one check on one resource."""
+        found = {
+            v
+            for c, r, v in self.resources.get(f"{case}/{variant}", [])
+            if (c, r) == (check, resource)
+        }
+        return "FAILED" if "failed" in found else "PASSED" if found else "NOT EVALUATED"
 
     def verdicts(self, case: str, variant: str, checks) -> dict[str, str]:
         """FAILED / PASSED / NOT EVALUATED per check.  The secrets framework reports
@@ -71,7 +81,7 @@ class Findings:
 
 def _digest(binary: Path) -> str:
     h = hashlib.sha256(f"{binary}:{binary.stat().st_mtime_ns}".encode())
-    for root in (FIXTURES, gate.POLICIES_DIR, gate.CONFIG, Path(gate.__file__)):
+    for root in (FIXTURES, gate.POLICIES_DIR, gate.CONFIG, Path(gate.__file__), Path(__file__)):
         for path in sorted([root] if root.is_file() else root.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 h.update(str(path.relative_to(gate.REPO_ROOT)).encode() + path.read_bytes())
@@ -85,10 +95,14 @@ def _scan(out_dir: Path, binary: Path) -> dict:
     except gate.GateError as exc:
         pytest.fail(f"checkov could not scan the fixtures: {exc}", pytrace=False)
     summary: dict = {"failed": defaultdict(list), "passed": defaultdict(list)}
+    summary["resources"] = defaultdict(list)
     for kind, records in (("failed", scan.failed), ("passed", scan.passed)):
         for rec in records:
             parts = Path(rec["file_abs_path"]).resolve().relative_to(FIXTURES).parts
             summary[kind][f"{parts[0]}/{parts[1]}"].append(rec["check_id"])
+            summary["resources"][f"{parts[0]}/{parts[1]}"].append(
+                [rec["check_id"], rec["resource"], kind]
+            )
     summary["problems"] = [p for p in scan.problems if not p.startswith("NOTHING")]
     return summary
 

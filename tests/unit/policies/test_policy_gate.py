@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import gate
+from harness import compliance, gate
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.relative_to(gate.REPO_ROOT) / "fixtures"
@@ -199,16 +199,23 @@ def test_gate_cli_fails_an_insecure_stack_and_scans_a_plan(checkov, tmp_path):
 
 
 def test_real_stack_passes_the_gate(checkov, tmp_path):
-    """What `make gate` runs: modules/ (with the files of app/) and every environment."""
+    """What `make gate` runs: modules/ (with the files of app/) and every environment;
+    then the control catalogue: every control evaluated, every skip registered."""
     scans = gate.run_gate(gate.default_roots(), out=tmp_path)
     assert [line for scan in scans if not scan.ok for line in scan.summary()] == []
+    types = compliance.registry_types(checkov)
+    result = compliance.run(compliance.scan_results(scans), tmp_path / "evidence", types)
+    assert result.problems == []
+    verdicts = {layers["static"].verdict for layers in result.controls.values()}
+    assert verdicts <= {"PASS", "EXCEPTION"}, "a control failed or was not evaluated"
 
 
 # ---------------------------------------------------------------- packaging
 
 
 def test_gate_module_needs_only_the_stdlib_and_pyyaml():
-    """The main venv imports harness.gate; checkov and its pins stay in .venv-checkov."""
+    """The main venv imports harness.gate (and harness.compliance); checkov and its pins
+    stay in .venv-checkov."""
     tree = ast.parse(Path(gate.__file__).read_text(encoding="utf-8"))
     imported = {
         (node.module or "").split(".")[0]
@@ -218,7 +225,7 @@ def test_gate_module_needs_only_the_stdlib_and_pyyaml():
         if isinstance(node, (ast.Import, ast.ImportFrom))
         for alias in node.names
     }
-    assert imported - set(sys.stdlib_module_names) == {"yaml"}
+    assert imported - set(sys.stdlib_module_names) == {"yaml", "harness"}
 
 
 def test_checkov_is_pinned_for_its_own_venv():
@@ -226,3 +233,20 @@ def test_checkov_is_pinned_for_its_own_venv():
     assert [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")] == [
         "checkov==3.3.30"
     ]
+
+
+def test_the_plan_scan_reads_the_rendered_user_data(checkov, tmp_path):
+    """CKV_FS_14 on a plan decodes user_data_base64 (base64 + gzip) and finds a password a
+    person chose; the plan layer of the evidence fails FS-SEC-01 for it."""
+    plans = [str(PLANS / f"user_data_{name}.plan.json") for name in ("password", "clean")]
+    scans = gate.run_gate([], plans, out=tmp_path)
+    verdicts = {Path(scan.plan).name: {r["check_id"] for r in scan.failed} for scan in scans}
+    assert "CKV_FS_14" in verdicts["user_data_password.plan.json"]
+    assert "CKV_FS_14" not in verdicts["user_data_clean.plan.json"]
+    assert any(r["check_id"] == "CKV_FS_14" for s in scans for r in s.passed)
+    result = compliance.run(compliance.scan_results(scans), tmp_path / "evidence", None)
+    plan_layer = result.controls["FS-SEC-01"]["plan"]
+    assert plan_layer.verdict == "FAIL"
+    assert {f.where.split(":")[0] for f in plan_layer.findings if f.verdict == "FAIL"} == {
+        "tests/unit/policies/plans/user_data_password.plan.json"
+    }
