@@ -1,17 +1,12 @@
 """S3: where moto 5.2.5 differs from S3 in what the stack's provider and app do.
 
-1. **Conditions in bucket policies.** moto skips condition operators it does not implement
-   (all but ``StringEquals``), so a ``Deny`` with ``"Bool": {"aws:SecureTransport":
-   "false"}`` (the stack's TLS-only bucket policy) becomes a deny-all and every object
-   request fails with 403. Every AWS endpoint is reached over TLS, so on AWS that statement
-   never applies to the SDK's requests; here the emulator's requests count as TLS requests.
-   Upstream: moto/iam/access_control.py, ``IAMPolicyStatement`` condition evaluation.
-   Superseded in the server: :mod:`harness.emulator.iam` (installed after these) replaces
-   ``IAMPolicyStatement.is_action_permitted`` with a full evaluation of conditions.
-2. **ListObjectVersions ignores ``encoding-type=url``.** See :func:`_list_object_versions`.
-3. **S3 keys with a line break cannot be reached** on moto's server. See
+Conditions in bucket policies (the TLS-only ``aws:SecureTransport`` deny) are evaluated by
+:mod:`harness.emulator.iam`, with every other condition.
+
+1. **ListObjectVersions ignores ``encoding-type=url``.** See :func:`_list_object_versions`.
+2. **S3 keys with a line break cannot be reached** on moto's server. See
    :func:`_s3_urls_with_line_breaks`.
-4. **Tags on CreateBucket.** The provider sends a bucket's tags inside
+3. **Tags on CreateBucket.** The provider sends a bucket's tags inside
    ``CreateBucketConfiguration`` (S3's tag-on-create). moto ignores them, so the bucket
    ends up untagged (a drift on every plan, and invisible to a search by tag).
    :class:`BucketTagsOnCreate` applies them with a PutBucketTagging right after a
@@ -25,34 +20,11 @@ from urllib.parse import quote_plus
 from xml.sax.saxutils import escape
 
 from moto.core.responses import ActionResult
-from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.s3.models import S3Backend
 from moto.s3.responses import S3Response
 from werkzeug.test import run_wsgi_app
 
 from harness.emulator.iam.wsgi import mark_verified
-
-# ------------------------------------------------------------- policy conditions
-
-_original_permitted = IAMPolicyStatement.is_action_permitted
-
-
-def _requires_plain_http(condition: dict) -> bool:
-    for operator in ("Bool", "BoolIfExists"):
-        value = (condition.get(operator) or {}).get("aws:SecureTransport")
-        values = value if isinstance(value, list) else [value]
-        if value is not None and all(str(v).lower() == "false" for v in values):
-            return True
-    return False
-
-
-def _is_action_permitted(
-    self, action, resource="*", principal=None, incoming_condition_values=None
-):
-    if _requires_plain_http(self._statement.get("Condition") or {}):
-        return PermissionResult.NEUTRAL  # the request came over TLS: the statement does not apply
-    return _original_permitted(self, action, resource, principal, incoming_condition_values)
-
 
 # ------------------------------------------------------------- version listings
 
@@ -220,6 +192,5 @@ class BucketTagsOnCreate:
 
 
 def apply() -> None:
-    IAMPolicyStatement.is_action_permitted = _is_action_permitted
     S3Response.list_object_versions = _list_object_versions
     S3Backend._url_module = property(_s3_urls_with_line_breaks)
