@@ -3,8 +3,11 @@ their tests)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from harness import gate
 from harness.emulator.clients import DEFAULT_REGION, FAKE_CREDENTIALS
 
 
@@ -18,3 +21,12 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+@pytest.fixture(scope="session")
+def checkov() -> Path:
+    """The checkov binary, or a test *failure* (not a skip) that says what to do."""
+    try:
+        return gate.checkov_bin()
+    except gate.GateError as exc:
+        pytest.fail(f"the policy tests need checkov: {exc}", pytrace=False)

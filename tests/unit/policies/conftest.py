@@ -27,15 +27,6 @@ from harness import gate
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-@pytest.fixture(scope="session")
-def checkov() -> Path:
-    """The checkov binary, or a test *failure* (not a skip) that says what to do."""
-    try:
-        return gate.checkov_bin()
-    except gate.GateError as exc:
-        pytest.fail(f"the policy tests need checkov: {exc}", pytrace=False)
-
-
 @dataclass(frozen=True)
 class Findings:
     """Per fixture directory (``<case>/<variant>``): the check ids that failed and passed."""
