@@ -112,13 +112,14 @@ def scan_results(scans: list[Any]) -> list[ScanResult]:
 
 def junit_outcomes(paths: list[Path]) -> dict[str, str] | None:
     """``{tests/x.py::test_name: passed|failed|error|skipped}`` from pytest JUnit reports
-    (parametrised tests reduce to their function: the worst outcome)."""
+    (parametrised and xdist-grouped tests reduce to their function: the worst outcome)."""
     outcomes: dict[str, str] = {}
     order = ("error", "failed", "skipped", "passed")
     for path in paths:
         for case in ET.parse(path).getroot().iter("testcase"):
             module = (case.get("classname") or "").split(".")
-            name = (case.get("name") or "").split("[", 1)[0]
+            # pytest-xdist's --dist loadgroup names a grouped test "name@group"
+            name = (case.get("name") or "").split("[", 1)[0].split("@", 1)[0]
             node = "/".join(module[:-1] if module[-1][:1].isupper() else module) + ".py::" + name
             outcome = next(
                 (t for t in ("error", "failure", "skipped") if case.find(t) is not None), "passed"

@@ -1,7 +1,7 @@
 """Planned inventories (harness/stack/plan_inventory.py): what each module example would create,
 planned offline by tftest and compared with ``tests/inventory/<root>.yaml``; and how a
 difference is reported. The environments read data sources that call an API, so they
-plan on the emulator: tests/integration/test_plan_inventory.py.
+plan on the emulator: tests/integration/test_environment_inventories.py.
 
 By hand:  .venv/bin/python -m harness.stack.plan_inventory [--update] [ROOT ...]
 """
