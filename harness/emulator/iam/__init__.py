@@ -20,15 +20,9 @@ from harness.emulator.iam.wsgi import IamGuard, mark_verified
 __all__ = ["IamGuard", "install", "mark_verified"]
 
 
-def _admin_key() -> tuple[str, str]:
-    from harness.emulator.clients import FAKE_CREDENTIALS
-
-    return FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"], FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
-
-
 def install() -> None:
     """Enforcement on, with the corrections, and the bootstrap admin in place."""
     from harness.emulator.iam.enforce import install as install_enforcement
 
     install_enforcement()
-    bootstrap_admin(*_admin_key())
+    bootstrap_admin()

@@ -2,7 +2,7 @@
 
 **The bootstrap admin** (in the emulator's process, :func:`bootstrap_admin`): an IAM user
 ``emulator-admin`` with an inline ``*`` policy whose one access key is the suite's
-well-known fake key (``harness.emulator.launcher.FAKE_CREDENTIALS``). It stands for the
+well-known fake key (``harness.emulator.clients.EMULATOR_ROOT``). It stands for the
 operator's own account access: the harness's checks, the sweeper, the stand-in database's
 password read, and the creation of the deployer use it. No other key exists until IAM
 creates one: any other key is refused (``InvalidClientTokenId``). It is made again after
@@ -27,7 +27,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from harness.emulator.clients import Credentials, client
+from harness.emulator.clients import EMULATOR_ROOT, Credentials, client
 from harness.paths import REPO_ROOT
 
 ADMIN_USER = "emulator-admin"
@@ -46,8 +46,9 @@ def _account() -> str:
     return DEFAULT_ACCOUNT_ID
 
 
-def bootstrap_admin(access_key_id: str, secret_access_key: str) -> None:
-    """The admin user and its one key, in this process's IAM backend (idempotent)."""
+def bootstrap_admin() -> None:
+    """The admin user and its one key (``EMULATOR_ROOT``), in this process's IAM backend
+    (idempotent)."""
     from moto.iam.models import iam_backends
 
     backend = iam_backends[_account()]["aws"]
@@ -56,7 +57,8 @@ def bootstrap_admin(access_key_id: str, secret_access_key: str) -> None:
     backend.create_user("us-east-1", ADMIN_USER)
     backend.put_user_policy(ADMIN_USER, "administrator", json.dumps(ADMIN_POLICY))
     key = backend.create_access_key(ADMIN_USER)
-    key.access_key_id, key.secret_access_key = access_key_id, secret_access_key
+    key.access_key_id = EMULATOR_ROOT.access_key_id
+    key.secret_access_key = EMULATOR_ROOT.secret_access_key
 
 
 # ------------------------------------------------------------------ EC2 for an instance
@@ -124,7 +126,6 @@ class Ec2RoleCredentialsClient:
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
 
-        from harness.emulator.clients import FAKE_CREDENTIALS
         from harness.emulator.iam.wsgi import EC2_ASSUME_PATH
 
         body = json.dumps(
@@ -137,9 +138,7 @@ class Ec2RoleCredentialsClient:
         ).encode()
         url = self.endpoint_url + EC2_ASSUME_PATH
         request = AWSRequest("POST", url, data=body, headers={"Content-Type": "application/json"})
-        admin = Credentials(
-            FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"], FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
-        )
+        admin = Credentials(EMULATOR_ROOT.access_key_id, EMULATOR_ROOT.secret_access_key)
         SigV4Auth(admin, "sts", self.region).add_auth(request)
         answer = requests.post(url, data=body, headers=dict(request.headers), timeout=10)
         if answer.status_code == 403 and answer.json().get("Code") == AssumeRoleUnauthorized.code:

@@ -38,12 +38,6 @@ def mark_verified(environ: dict) -> None:
     environ[VERIFIED_ENVIRON] = VERIFIED_TOKEN
 
 
-def _admin_key() -> tuple[str, str]:
-    from harness.emulator.clients import FAKE_CREDENTIALS
-
-    return FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"], FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
-
-
 def _headers(environ: dict) -> dict[str, str]:
     headers = {}
     for key, value in environ.items():
@@ -119,7 +113,7 @@ class IamGuard:
         answer = self.app(environ, start_response)
         if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
             answer = list(answer)
-            bootstrap_admin(*_admin_key())
+            bootstrap_admin()
         return answer
 
 
