@@ -68,7 +68,7 @@ make_venv .venv requirements-dev.txt
 # 3. Go (for the offline toolchain) must be on PATH
 command -v go >/dev/null || { echo "Go >= 1.26 is needed to build the offline toolchain" >&2; exit 1; }
 
-# 4. In parallel (CPU-bound Go builds beside network/disk-bound downloads): the checkov venv,
+# 4. In parallel (CPU-bound Go builds beside network/disk-bound downloads): the checkov and prowler venvs,
 # the toolchain (tofu/terraform from PATH, or OpenTofu + providers + tools built once into
 # ~/.cache) and, for the emulator target, the instance image (Debian bookworm from
 # debootstrap into ~/.cache/filestore/image/<key>, harness/instances/image.py). Each logs to a file
@@ -82,6 +82,8 @@ job() { # name command...
 }
 # checkov pins old boto3 and ships a package named `hcl2` that would shadow python-hcl2
 job checkov-venv make_venv .venv-checkov policies/requirements.txt
+# Prowler (the runtime scanner of harness/compliance/prowler.py) pins its own boto3 and SDKs
+job prowler-venv make_venv .venv-prowler controls/prowler-requirements.txt
 job toolchain .venv/bin/python -m harness.toolchain.locate
 [ "$TARGET" = emulator ] && job instance-image .venv/bin/python -m harness.instances.image build
 failed=0
