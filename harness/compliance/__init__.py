@@ -4,8 +4,9 @@
 verdict per layer (static, plan, runtime), the exceptions register is enforced, and
 ``reports/evidence/`` is written (see :mod:`harness.compliance.evidence`).
 ``python -m harness.compliance`` (``make evidence``) rebuilds the evidence from the last
-gate run's reports (``reports/gate/scans.json``) and any integration JUnit report,
-without running checkov again.
+gate run's reports (``reports/gate/scans.json``), any integration JUnit report and any
+Prowler scan of the deployed stack (``reports/prowler-*.json``, see
+:mod:`harness.compliance.prowler`), without running checkov again.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import yaml
 
 from harness.compliance import catalogue as catalogue_mod
 from harness.compliance import evidence as evidence_mod
+from harness.compliance import prowler
 from harness.compliance.assess import Assessment, ScanResult, assess
 from harness.compliance.catalogue import REPO_ROOT, CatalogueError
 
@@ -139,12 +141,16 @@ def run(
     types: dict[str, list[str]] | None,
     junit_paths: list[Path] = (),
     today: dt.date | None = None,
+    prowler_paths: list[Path] = (),
 ) -> Assessment:
-    """Assess the scans, write the evidence directory ``out``; the Assessment."""
+    """Assess the scans (and the integration run's JUnit and Prowler reports, when there
+    are), write the evidence directory ``out``; the Assessment."""
     start = time.monotonic()
     cat = catalogue_mod.load()
     junit_paths = [p for p in junit_paths if p.is_file()]
-    result = assess(cat, scans, types, junit_outcomes(junit_paths), today)
+    prowler_paths = [p for p in prowler_paths if p.is_file()]
+    reports = prowler.load_reports(prowler_paths)
+    result = assess(cat, scans, types, junit_outcomes(junit_paths), today, reports)
     checkov_version = next(
         (
             str((r.get("summary") or {}).get("checkov_version", ""))
@@ -163,17 +169,28 @@ def run(
         or f"e{time.strftime('%y%m%d%H%M%S', time.gmtime())}",
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit": evidence_mod.commit(),
-        "tools": evidence_mod.tool_versions(checkov_version),
+        "tools": {
+            **evidence_mod.tool_versions(checkov_version),
+            **({"prowler": reports[0].version} if reports else {}),
+        },
         "scans": [{"title": s.title, "kind": s.kind, "root": s.root} for s in scans],
         "plans": plans,
         "junit": [str(p) for p in junit_paths],
+        "prowler": [
+            {"report": str(p), "target": r.target, "seconds": r.seconds, "command": r.command}
+            for p, r in zip(prowler_paths, reports, strict=True)
+        ],
     }
     doc = evidence_mod.document(cat, result, run_info, str(today or dt.date.today()))
-    reports = [
-        Path(s.report_dir) / name
-        for s in scans
-        for name in ("results_sarif.sarif", "results_junitxml.xml", "results_json.json")
-    ] + list(junit_paths)
+    reports = (
+        [
+            Path(s.report_dir) / name
+            for s in scans
+            for name in ("results_sarif.sarif", "results_junitxml.xml", "results_json.json")
+        ]
+        + list(junit_paths)
+        + list(prowler_paths)
+    )
     doc["run"]["seconds"] = round(time.monotonic() - start, 2)
     evidence_mod.write(Path(out), doc, reports)
     return result
@@ -222,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         types = None
     junit = sorted(p for g in JUNIT_GLOBS for p in REPO_ROOT.glob(g))
-    result = run(from_index(args.gate), args.out, types, junit)
+    scans = sorted(REPO_ROOT.glob(prowler.REPORT_GLOB))
+    result = run(from_index(args.gate), args.out, types, junit, prowler_paths=scans)
     print("\n".join(f"  {p}" for p in result.problems))
     print(f"evidence: {args.out}/evidence.html ({'FAILED' if result.problems else 'PASSED'})")
     return 1 if result.problems else 0

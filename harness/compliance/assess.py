@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.compliance import prowler
 from harness.compliance.catalogue import REPO_ROOT, VERDICTS, Catalogue, Control, Exception_
 
 GRAPH_CLASS = "checkov.common.graph.checks_infra.base_check"
@@ -252,13 +253,7 @@ class Assessor:
         return found
 
 
-def runtime_layer(control: Control, junit: dict[str, str] | None) -> LayerVerdict:
-    if not control.runtime:
-        return LayerVerdict("NOT_APPLICABLE", note="no runtime probe")
-    if junit is None:
-        return LayerVerdict(
-            "NOT_APPLICABLE", note="no integration run reported (JUnit) in this evidence"
-        )
+def _probes(control: Control, junit: dict[str, str]) -> list[Finding]:
     findings = []
     modules_run = {node.split("::", 1)[0] for node in junit}
     for probe in control.runtime:
@@ -271,7 +266,45 @@ def runtime_layer(control: Control, junit: dict[str, str] | None) -> LayerVerdic
             # its module was not part of the run (e.g. the emulator-only tests on AWS)
             verdict, note = "NOT_APPLICABLE", "its test module was not part of this run"
         findings.append(Finding(probe, probe, probe, verdict, "integration", note))
-    return LayerVerdict(_worst([f.verdict for f in findings]), findings)
+    return findings
+
+
+def prowler_findings(control: Control, reports: list[prowler.Report]) -> list[Finding]:
+    """The control's Prowler checks on the stack's resources; a check that judged none of
+    them is NOT_EVALUATED (the scan ran, and this check proved nothing about the stack)."""
+    findings = []
+    scans = ", ".join(sorted({f"prowler {r.version} ({r.target})" for r in reports}))
+    for check in control.prowler:
+        found = prowler.verdicts(reports, check)
+        findings += [
+            Finding(check, f.resource, f.region, verdict, scans, f.detail) for verdict, f in found
+        ]
+        if not found:
+            note = "Prowler judged none of the stack's resources"
+            findings.append(Finding(check, "the stack", "", "NOT_EVALUATED", scans, note))
+    return findings
+
+
+def runtime_layer(
+    control: Control, junit: dict[str, str] | None, reports: list[prowler.Report] | None = None
+) -> LayerVerdict:
+    """The integration tests that probe the deployed resource (JUnit) and Prowler's checks
+    of it (``reports/prowler-*.json``); a source that did not run is left out, with a note."""
+    if not control.runtime and not control.prowler:
+        return LayerVerdict("NOT_APPLICABLE", note="no runtime probe")
+    findings: list[Finding] = []
+    notes = []
+    if control.runtime and junit is None:
+        notes.append("no integration run reported (JUnit) in this evidence")
+    elif control.runtime:
+        findings += _probes(control, junit)
+    if control.prowler and not reports:
+        notes.append("no Prowler scan (reports/prowler-*.json) in this evidence")
+    elif control.prowler:
+        findings += prowler_findings(control, reports)
+    if not findings:
+        return LayerVerdict("NOT_APPLICABLE", note="; ".join(notes))
+    return LayerVerdict(_worst([f.verdict for f in findings]), findings, "; ".join(notes))
 
 
 def assess(
@@ -280,6 +313,7 @@ def assess(
     types: dict[str, list[str]] | None = None,
     junit: dict[str, str] | None = None,
     today: dt.date | None = None,
+    reports: list[prowler.Report] | None = None,
 ) -> Assessment:
     assessor = Assessor(cat, types, today)
     assessor.register(scans)
@@ -292,7 +326,7 @@ def assess(
         controls[control.id] = {
             "static": assessor.layer(control, "static", scans, observed),
             "plan": assessor.layer(control, "plan", scans, observed),
-            "runtime": runtime_layer(control, junit),
+            "runtime": runtime_layer(control, junit, reports),
         }
         for layer in ("static", "plan", "runtime"):
             for f in controls[control.id][layer].findings:
@@ -302,7 +336,8 @@ def assess(
                     )
                 elif f.verdict == "NOT_EVALUATED" and layer == "runtime":
                     assessor.problems.append(
-                        f"{control.id} runtime: NOT_EVALUATED {f.check}: {f.note} in the JUnit"
+                        f"{control.id} runtime: NOT_EVALUATED {f.check}: {f.note}"
+                        + (" in the JUnit" if f.scan == "integration" else f" ({f.scan})")
                     )
                 elif f.verdict == "NOT_EVALUATED":
                     assessor.problems.append(

@@ -25,6 +25,7 @@ SEVERITIES = ("critical", "high", "medium", "low")
 CONTROL_ID = re.compile(r"^FS-[A-Z0-9]+-\d{2}$")
 CHECK = re.compile(r"^CKV2?_[A-Z0-9]+_(?:\d+|\*)$")
 FSBP_ID = re.compile(r"^[A-Za-z0-9]+\.\d+$")
+PROWLER_CHECK = re.compile(r"^(?:s3|rds|ec2|iam|vpc)_[a-z0-9_]+$")  # our services' checks
 FSBP_STATUS = ("enforced", "excepted", "not_applicable")
 EXCEPTION_KINDS = ("skip", "unresolved", "framework")
 
@@ -45,6 +46,7 @@ class Control:
     plan: tuple[str, ...]
     runtime: tuple[str, ...]
     fixtures: tuple[str, ...]
+    prowler: tuple[str, ...] = ()  # Prowler check ids judging the deployed resource
 
     def owns(self, check_id: str, layer: str = "static") -> bool:
         checks = self.plan if layer == "plan" else self.static
@@ -123,6 +125,7 @@ def _control(raw: dict[str, Any]) -> Control:
         plan=_strings(raw["plan"]) if "plan" in raw else static,
         runtime=_strings(raw.get("runtime")),
         fixtures=_strings(raw.get("fixtures")),
+        prowler=_strings(raw.get("prowler")),
     )
 
 
@@ -189,6 +192,17 @@ def _shape_problems(cat: Catalogue) -> list[str]:
         problems += [
             f"{c.id}: runtime owner {r} is not a test node id" for r in c.runtime if "::" not in r
         ]
+        problems += [
+            f"{c.id}: {p} is not a Prowler check id of s3, rds, ec2, iam or vpc"
+            for p in c.prowler
+            if not PROWLER_CHECK.match(p)
+        ]
+    prowler = [p for c in cat.controls for p in c.prowler]
+    problems += [
+        f"Prowler check {p} is mapped by two controls"
+        for p in sorted(set(prowler))
+        if prowler.count(p) > 1
+    ]
     mapped = cat.frameworks()["fsbp"]
     for fsbp_id, entry in cat.fsbp_scope.items():
         status = entry.get("status")

@@ -73,6 +73,7 @@ def document(
                     "static": list(control.static),
                     "plan": list(control.plan),
                     "runtime": list(control.runtime),
+                    "prowler": list(control.prowler),
                     "fixtures": list(control.fixtures),
                 },
                 "layers": {name: _layer_json(layers[name]) for name in LAYERS},

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from harness import compliance, gate
-from harness.compliance import catalogue
+from harness.compliance import catalogue, prowler
 
 POLICY_TESTS = gate.REPO_ROOT / "tests" / "unit" / "policies" / "test_policies.py"
 
@@ -162,6 +162,25 @@ def test_runtime_probes_are_tests_that_exist(cat):
         assert re.search(rf"^def {re.escape(name)}\(", text, re.M), probe
 
 
+def test_every_prowler_check_a_control_names_exists_and_fits_it(cat):
+    """Known to the installed Prowler (.venv-prowler); one FSBP id it answers for is the
+    control's own, where Prowler maps the check to FSBP and the control names FSBP ids."""
+    try:
+        known, fsbp = prowler.known_checks(), prowler.fsbp_checks()
+    except prowler.ProwlerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    assert len(known) > 500
+    mapped = {p: c for c in cat.controls for p in c.prowler}
+    assert len(mapped) >= 20
+    assert set(mapped) - known == set(), "unknown to Prowler (a typo, or a removed check)"
+    misfits = {
+        p: (c.id, fsbp[p])
+        for p, c in mapped.items()
+        if p in fsbp and c.fsbp and not set(fsbp[p]) & set(c.fsbp)
+    }
+    assert misfits == {}
+
+
 def test_every_fsbp_control_of_the_stack_is_in_scope(cat):
     pinned = {f"{service}.{n}" for service, numbers in FSBP.items() for n in numbers}
     assert set(cat.fsbp_scope) == pinned
@@ -180,6 +199,11 @@ def test_every_fsbp_control_of_the_stack_is_in_scope(cat):
         ),
         (lambda d: d["controls"][0].update(static=["CKV_AWS_x"]), "not a check id"),
         (lambda d: d["controls"][0]["frameworks"].update(fsbp=["S3.15"]), "does not list"),
+        (lambda d: d["controls"][0].update(prowler=["S3.8"]), "not a Prowler check id"),
+        (
+            lambda d: d["controls"][1].update(prowler=["s3_bucket_level_public_access_block"]),
+            "mapped by two controls",
+        ),
     ],
 )
 def test_a_malformed_catalogue_is_refused(tmp_path, edit, message):
@@ -192,10 +216,11 @@ def test_a_malformed_catalogue_is_refused(tmp_path, edit, message):
 
 
 def test_compliance_needs_only_the_stdlib_and_pyyaml():
-    """The gate's venv runs it; checkov's registry is read by a script in checkov's venv."""
+    """The gate's venv runs it; checkov's registry is read by a script in checkov's venv,
+    Prowler is run by one in Prowler's."""
     imported = set()
     for path in Path(compliance.__file__).parent.glob("*.py"):
-        if path.name == "checkov_registry.py":
+        if path.name in ("checkov_registry.py", "prowler_guard.py"):
             continue
         text = path.read_text(encoding="utf-8")
         imported |= set(re.findall(r"^\s*(?:from|import) (\w+)", text, re.M))
