@@ -16,7 +16,7 @@ export TARGET
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-setup: ## virtual environments, Debian packages (MariaDB, sshd, Chromium), offline toolchain
+setup: ## virtual environments (.venv, .venv-checkov, .venv-prowler), Debian packages (MariaDB, sshd, Chromium), offline toolchain
 	./scripts/setup.sh
 
 toolchain: ## find or build the CLI and providers; print versions
@@ -52,7 +52,7 @@ component: ## pytest tests/component: the app and the harness against local serv
 gate: ## the checkov security gate (console, JUnit XML, SARIF under reports/gate) and its evidence (reports/evidence)
 	$(PY) -m harness.gate
 
-evidence: ## the compliance evidence again from the last gate run and integration JUnit (reports/evidence)
+evidence: ## the compliance evidence again from the last gate run, integration JUnit and Prowler scan (reports/evidence)
 	$(PY) -m harness.compliance
 
 INTEGRATION_MARKS := $(if $(filter aws,$(TARGET)),integration and not emulator_only,integration)
