@@ -86,6 +86,15 @@ def fsbp_checks(venv: Path = VENV, services: tuple[str, ...] = SERVICES) -> dict
     return dict(sorted(mapping.items()))
 
 
+def scan_checks(venv: Path = VENV) -> list[str]:
+    """What a scan runs: Prowler's FSBP checks of our services, and every check the
+    catalogue maps (some, such as s3_bucket_default_encryption, are in no FSBP control)."""
+    from harness.compliance import catalogue
+
+    mapped = {p for c in catalogue.load().controls for p in c.prowler}
+    return sorted(set(fsbp_checks(venv)) | mapped)
+
+
 # ------------------------------------------------------------------ running it
 
 
@@ -100,7 +109,7 @@ class ScanRun:
 
 def command(out_dir: Path, checks: list[str], region: str, venv: Path = VENV) -> list[str]:
     """``--compliance`` cannot be given with ``--service``/``--check`` (one argparse group):
-    the FSBP checks of our services are named instead, and every finding carries its FSBP
+    the checks are named instead (:func:`scan_checks`), and every finding carries its FSBP
     ids. ``--scan-unused-services``: judge a security group or VPC without a network
     interface too (the database's group has none on the emulator)."""
     return [
@@ -159,13 +168,13 @@ def scan(
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("prowler*.ocsf.json"):
         old.unlink()
-    checks = list(fsbp_checks(venv))
+    checks = scan_checks(venv)
     cmd = command(out_dir, checks, region, venv)
     if endpoint:
         env, target = emulator_env(endpoint, credentials, region), "emulator"
     else:
         env, target = {**os.environ, "PROWLER_GUARD": "off"}, "aws"
-    log.info("prowler %s: %d FSBP checks of %s on %s", version(venv), len(checks), SERVICES, target)
+    log.info("prowler %s: %d checks of %s on %s", version(venv), len(checks), SERVICES, target)
     start = time.monotonic()
     try:
         proc = subprocess.run(

@@ -30,8 +30,10 @@ BROKEN_FAILS_EMULATOR = {"FS-S3-01": "s3_bucket_level_public_access_block"}
 
 
 def _stack_ids(deployment) -> set[str]:
-    """The state's ids and ARNs, and the instance's volumes (EC2 makes them, not Terraform)."""
-    ids = _state_ids(deployment.stack.state_resources())
+    """The ids and ARNs of the state's resources (not its data sources: the caller's
+    account id is no resource of the stack), and the instance's volumes (EC2 makes them)."""
+    managed = [r for r in deployment.stack.state_resources() if r.get("mode") == "managed"]
+    ids = _state_ids(managed)
     reservations = deployment.client("ec2").describe_instances(
         InstanceIds=[deployment.outputs["instance_id"]]
     )["Reservations"]

@@ -112,11 +112,14 @@ def test_the_evidence_carries_prowler_findings(tmp_path, found):
     assert any(p.name.endswith("prowler-emulator.json") for p in (out / "reports").iterdir())
 
 
-def test_the_command_names_our_fsbp_checks_and_no_other_service():
+def test_the_scan_runs_our_fsbp_checks_and_the_mapped_ones_and_no_other_service():
     checks = prowler.fsbp_checks()
     assert {c.split("_", 1)[0] for c in checks} == set(prowler.SERVICES)
     assert checks["s3_bucket_level_public_access_block"] == ["S3.8"]
-    cmd = prowler.command(Path("/tmp/out"), list(checks), "us-east-1")
+    scanned = prowler.scan_checks()
+    assert set(checks) < set(scanned) and "s3_bucket_default_encryption" in scanned
+    assert {p for c in catalogue.load().controls for p in c.prowler} <= set(scanned)
+    cmd = prowler.command(Path("/tmp/out"), scanned, "us-east-1")
     assert cmd[:3] == [str(prowler.VENV / "bin" / "python"), str(prowler.GUARD), "aws"]
     assert "--service" not in cmd and "--compliance" not in cmd
     assert cmd[cmd.index("--region") + 1] == "us-east-1" and "--scan-unused-services" in cmd
