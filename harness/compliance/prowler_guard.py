@@ -5,13 +5,12 @@ On the emulator Prowler must reach nothing but the emulator (``AWS_ENDPOINT_URL`
 loopback address). Left alone it would not: ``prowler --version`` asks GitHub for the
 latest tag, a few checks fetch AWS's published IP ranges or a repository's page, and a
 service whose endpoint the variable does not cover would go to AWS. So before Prowler is
-imported, name resolution answers only loopback names (``localhost``, ``*.localhost``,
-loopback literals; no query reaches the machine's resolver) and a socket connects only to
-a loopback address or a Unix socket. ``localhost`` and ``*.localhost`` (the S3 Control
-endpoint's ``{account}.localhost``) are answered with 127.0.0.1 here, never by the resolver. Anything else raises ``OSError`` in the caller,
-which Prowler logs as that check's error, and is counted here: the count is printed on
-stderr as ``prowler_guard: refused N connection(s): host, ...`` at exit, for the harness
-to fail on.
+imported, name resolution answers only loopback names itself (``localhost`` and
+``*.localhost``, such as S3 Control's ``{account}.localhost``, are 127.0.0.1; no query
+reaches the machine's resolver), and a socket connects only to a loopback address or a
+Unix socket. Anything else raises ``OSError`` in the caller, which Prowler logs as that
+check's error, and is counted: ``prowler_guard: refused N connection(s): host, ...`` on
+stderr at exit, which the harness fails on.
 
 ``PROWLER_GUARD=off`` (the nightly on AWS) runs Prowler without the guard.
 Standard library only: Prowler's venv does not have the harness's packages.
