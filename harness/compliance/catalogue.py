@@ -27,6 +27,12 @@ CHECK = re.compile(r"^CKV2?_[A-Z0-9]+_(?:\d+|\*)$")
 FSBP_ID = re.compile(r"^[A-Za-z0-9]+\.\d+$")
 FSBP_STATUS = ("enforced", "excepted", "not_applicable")
 EXCEPTION_KINDS = ("skip", "unresolved", "framework")
+# a drift selector: resource type, optionally [name glob], then an attribute path or *
+# (aws_s3_bucket_versioning.versioning_configuration.status, aws_security_group[db].ingress)
+DRIFT_SELECTOR = re.compile(
+    r"^(?P<type>[a-z][a-z0-9_]*)(?:\[(?P<name>[a-z0-9_*?]+)\])?"
+    r"\.(?P<attr>\*|[a-z0-9_]+(?:\.[a-z0-9_]+)*)$"
+)
 
 
 class CatalogueError(ValueError):
@@ -45,6 +51,10 @@ class Control:
     plan: tuple[str, ...]
     runtime: tuple[str, ...]
     fixtures: tuple[str, ...]
+    # the deployed attributes whose drift touches the control (harness/compliance/drift.py),
+    # or why none does
+    drift: tuple[str, ...] = ()
+    drift_exempt: str = ""
 
     def owns(self, check_id: str, layer: str = "static") -> bool:
         checks = self.plan if layer == "plan" else self.static
@@ -81,6 +91,8 @@ class Catalogue:
     fsbp_scope: dict[str, dict[str, str]]
     informative_roots: tuple[str, ...]
     exceptions: tuple[Exception_, ...] = field(default=())
+    # selector -> why its drift is no departure (the service changes it by itself)
+    drift_ignore: dict[str, str] = field(default_factory=dict)
 
     def owners(self, check_id: str, layer: str = "static") -> list[Control]:
         return [c for c in self.controls if c.owns(check_id, layer)]
@@ -123,6 +135,8 @@ def _control(raw: dict[str, Any]) -> Control:
         plan=_strings(raw["plan"]) if "plan" in raw else static,
         runtime=_strings(raw.get("runtime")),
         fixtures=_strings(raw.get("fixtures")),
+        drift=_strings(raw.get("drift")),
+        drift_exempt=" ".join(str(raw.get("drift_exempt", "")).split()),
     )
 
 
@@ -158,7 +172,8 @@ def load(catalogue: Path | None = None, register: Path | None = None) -> Catalog
     informative = _strings(
         ((data.get("layers") or {}).get("static") or {}).get("informative_roots")
     )
-    result = Catalogue(controls, scope, informative, exceptions)
+    ignore = {str(k): " ".join(str(v).split()) for k, v in (data.get("drift_ignore") or {}).items()}
+    result = Catalogue(controls, scope, informative, exceptions, ignore)
     problems = _shape_problems(result)
     if problems:
         raise CatalogueError("; ".join(problems))
@@ -189,6 +204,18 @@ def _shape_problems(cat: Catalogue) -> list[str]:
         problems += [
             f"{c.id}: runtime owner {r} is not a test node id" for r in c.runtime if "::" not in r
         ]
+        problems += [
+            f"{c.id}: drift selector {d!r} is not type[name].attribute"
+            for d in c.drift
+            if not DRIFT_SELECTOR.match(d)
+        ]
+        if c.drift and c.drift_exempt:
+            problems.append(f"{c.id}: drift selectors and drift_exempt exclude each other")
+        if c.drift_exempt and len(c.drift_exempt.split()) < 4:
+            problems.append(f"{c.id}: drift_exempt needs a reason in a sentence")
+    for selector, reason in cat.drift_ignore.items():
+        if not DRIFT_SELECTOR.match(selector) or len(reason.split()) < 4:
+            problems.append(f"drift_ignore {selector!r}: a selector, with the reason")
     mapped = cat.frameworks()["fsbp"]
     for fsbp_id, entry in cat.fsbp_scope.items():
         status = entry.get("status")
