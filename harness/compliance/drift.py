@@ -297,9 +297,11 @@ def refresh_only_plan(stack) -> tuple[int, dict]:
     planfile = stack.workdir / "drift.tfplan"
     try:
         with stack.timer.stage("drift", stack.run_id):
+            # -lock=false: the plan writes no state, so a read-only role can run it (drift.yml)
             proc = stack.tf(
-                "plan", "-refresh-only", "-input=false", "-detailed-exitcode", f"-out={planfile}"
-            )
+                "plan", "-refresh-only", "-input=false", "-lock=false", "-detailed-exitcode",
+                f"-out={planfile}",
+            )  # fmt: skip
             plan = json.loads(stack.tf("show", "-json", str(planfile)).stdout)
     except (StackError, StageTimeout) as exc:
         raise DriftError(f"the refresh-only plan failed: {exc}") from exc

@@ -1,0 +1,230 @@
+"""make drift without a cloud: refresh-only plans (show -json) with resource_drift, mapped to
+the catalogue's controls, and the exit status of each case (0 none, 2 drift, 1 no verdict)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from harness.compliance import catalogue, drift, drift_cli
+from harness.stack.stack import StackError, StageTimer
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "drift"
+
+
+@pytest.fixture(scope="module")
+def cat() -> catalogue.Catalogue:
+    return catalogue.load()
+
+
+def plan(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def by_address(report: drift.DriftReport) -> dict[str, list[drift.Drifted]]:
+    found: dict[str, list[drift.Drifted]] = {}
+    for d in report.drifted:
+        found.setdefault(d.address.rsplit(".", 2)[-2] + "." + d.name, []).append(d)
+    return found
+
+
+def test_the_db_group_opened_to_the_world_touches_the_network_controls(cat):
+    report = drift.analyse(plan("db_open_to_the_world"), cat, "aws")
+    # the rule managed as a resource of its own (db_from_web) is no drift of the group
+    assert [(d.attribute, d.before, d.after) for d in report.drifted] == [
+        ("ingress", [], ["tcp 3306-3306 0.0.0.0/0"])
+    ]
+    assert report.controls == ["FS-NET-01", "FS-NET-02"] and report.exitcode == 2
+    assert "FS-NET-01, FS-NET-02" in drift.render(report)
+
+
+def test_the_web_group_opened_touches_the_internet_control_only(cat):
+    data = plan("db_open_to_the_world")
+    data["resource_drift"][0]["name"] = "web"
+    data["resource_drift"][0]["address"] = "module.stack.module.security.aws_security_group.web"
+    assert drift.analyse(data, cat, "aws").controls == ["FS-NET-01"]
+
+
+def test_suspended_versioning_touches_the_versioning_control(cat):
+    report = drift.analyse(plan("versioning_suspended"), cat, "emulator")
+    assert [(d.attribute, d.before, d.after, d.controls) for d in report.drifted] == [
+        ("versioning_configuration[0].status", "Enabled", "Suspended", ["FS-S3-03"])
+    ]
+    assert report.exitcode == 2
+
+
+def test_unmapped_drift_fails_and_what_the_service_changes_is_set_aside(cat):
+    report = drift.analyse(plan("unmapped_tag"), cat, "aws")
+    assert [(d.address, d.attribute, d.after) for d in report.unmapped] == [
+        ("module.stack.module.compute.aws_instance.this", "tags.Owner", "someone"),
+        ("module.stack.module.compute.aws_instance.this", "tags_all.Owner", "someone"),
+    ]
+    assert report.exitcode == 2 and report.controls == []
+    assert "UNMAPPED DRIFT" in drift.render(report)
+    assert [e["attribute"] for e in report.explained] == ["latest_restorable_time"]
+
+
+def test_no_drift_is_exit_0(cat):
+    report = drift.analyse(plan("no_drift"), cat, "aws", exitcode=0)
+    assert report.exitcode == 0 and report.drifted == [] and "drift: none" in drift.render(report)
+
+
+def test_a_sensitive_value_is_never_shown(cat, tmp_path):
+    data = plan("unmapped_tag")
+    db = data["resource_drift"][1]["change"]
+    db["after"]["password"] = "another-fixture-value"
+    report = drift.analyse(data, cat, "aws")
+    assert [
+        (d.attribute, d.before, d.after) for d in report.drifted if d.type == "aws_db_instance"
+    ] == [("password", drift.SENSITIVE, drift.SENSITIVE)]
+    written = drift.write(report, tmp_path).read_text(encoding="utf-8")
+    assert "fixture-value" not in written + drift.render(report)
+
+
+def test_the_emulators_known_losses_are_set_aside_on_the_emulator_only(cat):
+    rule = {
+        "address": "module.stack.module.security.aws_vpc_security_group_ingress_rule.db_from_web",
+        "type": "aws_vpc_security_group_ingress_rule",
+        "name": "db_from_web",
+        "change": {
+            "actions": ["update"],
+            "before": {"description": "MySQL"},
+            "after": {"description": None},
+        },
+    }
+    data = {"resource_drift": [rule]}
+    assert drift.analyse(data, cat, "emulator").exitcode == 0
+    on_aws = drift.analyse(data, cat, "aws")
+    assert on_aws.exitcode == 2
+    assert on_aws.controls == ["FS-NET-01", "FS-NET-02", "FS-NET-05"]
+
+
+def test_a_resource_deleted_out_of_band_touches_every_control_of_its_type(cat):
+    data = plan("versioning_suspended")
+    change = data["resource_drift"][0]["change"]
+    change.update(actions=["delete"], after=None)
+    report = drift.analyse(data, cat, "aws")
+    assert [(d.attribute, d.action) for d in report.drifted] == [("*", "delete")]
+    assert report.controls == ["FS-S3-03"]
+
+
+def test_a_nested_set_reports_what_it_lost_and_gained():
+    before = {"rule": [{"id": "a", "days": 30}, {"id": "b", "days": 7}]}
+    after = {"rule": [{"id": "b", "days": 7}, {"id": "a", "days": 1}]}
+    assert drift.diff(before, after) == [
+        (("rule",), [{"id": "a", "days": 30}], [{"id": "a", "days": 1}])
+    ]
+    reordered = {"rule": list(reversed(before["rule"]))}
+    assert drift.diff(before, reordered) == [], "a set in another order is the same set"
+
+
+@pytest.mark.parametrize(
+    ("selector", "rtype", "name", "path", "hit"),
+    [
+        ("aws_security_group[db].ingress", "aws_security_group", "db", ("ingress",), True),
+        ("aws_security_group[db].ingress", "aws_security_group", "web", ("ingress",), False),
+        (
+            "aws_s3_bucket_versioning.versioning_configuration",
+            "aws_s3_bucket_versioning",
+            "this",
+            ("versioning_configuration", "status"),
+            True,
+        ),  # fmt: skip
+        (
+            "aws_s3_bucket_versioning.versioning_configuration.status",
+            "aws_s3_bucket_versioning",
+            "this",
+            ("versioning_configuration",),
+            False,
+        ),  # fmt: skip
+        (
+            "aws_vpc_security_group_ingress_rule[db_*].*",
+            "aws_vpc_security_group_ingress_rule",
+            "db_from_web",
+            ("cidr_ipv4",),
+            True,
+        ),  # fmt: skip
+    ],
+)
+def test_selectors(selector, rtype, name, path, hit):
+    assert drift.Selector.parse(selector).matches(rtype, name, path) is hit
+
+
+# ------------------------------------------------------------- the check and its CLI
+
+
+class FakeStack:
+    """What check() uses of a Stack: tf(), the working copy, the timer, the target."""
+
+    def __init__(self, tmp_path: Path, code: int, shown: dict | None, fail: bool = False):
+        self.workdir, self.run_id, self.environment = tmp_path, "r1", "dev"
+        self.target = SimpleNamespace(name="emulator")
+        self.timer = StageTimer()
+        self.code, self.shown, self.fail, self.calls = code, shown, fail, []
+
+    def tf(self, *args: str, check: bool = True):
+        self.calls.append(args)
+        if self.fail:
+            raise StackError("`tofu plan` failed (exit 1): Error: No valid credential sources")
+        if args[0] == "plan":
+            Path(next(a for a in args if a.startswith("-out="))[5:]).write_text("plan")
+            return SimpleNamespace(returncode=self.code, stdout="", stderr="")
+        return SimpleNamespace(returncode=0, stdout=json.dumps(self.shown), stderr="")
+
+
+def test_check_runs_a_refresh_only_plan_and_writes_the_report(tmp_path, cat, capsys):
+    stack = FakeStack(tmp_path, 2, plan("versioning_suspended"))
+    report = drift.check(stack, cat, tmp_path / "out")
+    plan_args = stack.calls[0]
+    assert plan_args[0] == "plan" and {"-refresh-only", "-detailed-exitcode"} <= set(plan_args)
+    assert stack.calls[1][:2] == ("show", "-json")
+    assert not (tmp_path / "drift.tfplan").exists(), "the saved plan holds refreshed secrets"
+    written = json.loads((tmp_path / "out" / "drift.json").read_text(encoding="utf-8"))
+    assert written["exitcode"] == report.exitcode == 2 and written["controls"] == ["FS-S3-03"]
+    assert (
+        "versioning_configuration[0].status (update): Enabled -> Suspended"
+        in capsys.readouterr().out
+    )
+
+
+def test_a_failed_plan_is_no_verdict(tmp_path, cat):
+    with pytest.raises(drift.DriftError, match="No valid credential sources"):
+        drift.check(FakeStack(tmp_path, 1, None, fail=True), cat, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_cli_exit_codes(tmp_path, monkeypatch, capsys):
+    shown = plan("db_open_to_the_world")
+    stacks = {
+        "drift": FakeStack(tmp_path, 2, shown),
+        "none": FakeStack(tmp_path, 0, plan("no_drift")),
+    }
+    for case, expected in (("drift", 2), ("none", 0)):
+        monkeypatch.setattr(drift_cli, "emulator_stack", lambda case=case: stacks[case])
+        assert drift_cli.main(["--out", str(tmp_path / case)]) == expected
+    failing = FakeStack(tmp_path, 1, None, fail=True)
+    monkeypatch.setattr(drift_cli, "emulator_stack", lambda: failing)
+    assert drift_cli.main(["--out", str(tmp_path / "failed")]) == 1
+    assert "no verdict" in capsys.readouterr().err
+
+
+def test_the_cli_refuses_without_a_deployment(tmp_path, monkeypatch, capsys):
+    from harness.stack import up
+
+    monkeypatch.setattr(up, "STATE_FILE", tmp_path / "up.env")
+    assert drift_cli.main(["--target", "emulator"]) == 1
+    monkeypatch.delenv("TF_BACKEND_CONFIG", raising=False)
+    assert drift_cli.main(["--target", "aws", "--env", "prod"]) == 1
+    err = capsys.readouterr().err
+    assert "run `make up` first" in err and "TF_BACKEND_CONFIG" in err
+
+
+def test_the_report_keeps_its_input_untouched(cat):
+    data = plan("db_open_to_the_world")
+    kept = copy.deepcopy(data)
+    drift.analyse(data, cat, "aws")
+    assert data == kept
