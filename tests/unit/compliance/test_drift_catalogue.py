@@ -4,7 +4,7 @@
   and a name glob matches one of its resources of that type;
 * every control whose checks judge a resource type of the stack has drift selectors, or
   says why none (drift_exempt);
-* a malformed selector is refused when the catalogue is read.
+* a malformed selector is refused when the catalogue is read (test_catalogue.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
 
 from harness import compliance, gate
 from harness.compliance import catalogue
@@ -84,22 +83,3 @@ def test_the_issues_cases_are_mapped(cat):
     assert {
         c for c, s in owners if Selector.parse(s).matches("aws_s3_bucket_versioning", "this", path)
     } == {"FS-S3-03"}
-
-
-@pytest.mark.parametrize(
-    ("edit", "message"),
-    [
-        (lambda d: d["controls"][0].update(drift=["aws_s3_bucket"]), "is not type[name].attribute"),
-        (lambda d: d["controls"][0].update(drift=["S3.versioning"]), "is not type[name].attribute"),
-        (lambda d: d["controls"][0].update(drift_exempt="none needed here at all"), "exclude"),
-        (lambda d: d["controls"][1].update(drift=[], drift_exempt="no"), "reason in a sentence"),
-        (lambda d: d["drift_ignore"].update({"aws_db_instance.status": ""}), "with the reason"),
-    ],
-)
-def test_a_malformed_drift_mapping_is_refused(tmp_path, edit, message):
-    data = yaml.safe_load(catalogue.CATALOGUE.read_text(encoding="utf-8"))
-    edit(data)
-    broken = tmp_path / "catalogue.yaml"
-    broken.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with pytest.raises(catalogue.CatalogueError, match=re.escape(message)):
-        catalogue.load(broken)
