@@ -107,6 +107,7 @@ class DriftReport:
 
 
 def _sensitive(marker: Any, path: tuple) -> bool:
+    """Whether the value at ``path`` is, or holds anything, marked sensitive."""
     for key in path:
         if marker is True:
             return True
@@ -116,6 +117,14 @@ def _sensitive(marker: Any, path: tuple) -> bool:
             marker = marker[key]
         else:
             return False
+    return _holds_true(marker)
+
+
+def _holds_true(marker: Any) -> bool:
+    if isinstance(marker, dict):
+        return any(_holds_true(v) for v in marker.values())
+    if isinstance(marker, list):
+        return any(_holds_true(v) for v in marker)
     return marker is True
 
 

@@ -81,6 +81,11 @@ def test_a_sensitive_value_is_never_shown(cat, tmp_path):
     assert [
         (d.attribute, d.before, d.after) for d in report.drifted if d.type == "aws_db_instance"
     ] == [("password", drift.SENSITIVE, drift.SENSITIVE)]
+    # a set whose elements hold a sensitive value: the whole set is masked
+    db["before"]["users"], db["after"]["users"] = [{"p": "fixture-value-a"}], []
+    db["before_sensitive"]["users"] = [{"p": True}]
+    report = drift.analyse(data, cat, "aws")
+    assert (drift.SENSITIVE, []) in [(d.before, d.after) for d in report.drifted]
     written = drift.write(report, tmp_path).read_text(encoding="utf-8")
     assert "fixture-value" not in written + drift.render(report)
 
