@@ -25,16 +25,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.compliance import drift_mirrors as mirrors
 from harness.compliance.catalogue import DRIFT_SELECTOR, REPO_ROOT, Catalogue
 from harness.stack.drift import EMULATOR_DRIFT
 
 REPORT_DIR = REPO_ROOT / "reports" / "drift"
 SENSITIVE = "(sensitive)"
-RULE_SOURCES = ("cidr_ipv4", "cidr_ipv6", "referenced_security_group_id", "prefix_list_id")
-SG_RULES = {
-    "ingress": "aws_vpc_security_group_ingress_rule",
-    "egress": "aws_vpc_security_group_egress_rule",
-}
+EMPTY = (None, "", [], {})
 
 
 @dataclass(frozen=True)
@@ -131,8 +128,8 @@ def _holds_true(marker: Any) -> bool:
 def diff(before: Any, after: Any, path: tuple = ()) -> list[tuple[tuple, Any, Any]]:
     """``[(path, before, after)]``: nested blocks by key and a one-element list by index;
     any other list as a set (what it lost, what it gained), as the provider's sets are."""
-    if before == after:
-        return []
+    if before == after or (before in EMPTY and after in EMPTY):
+        return []  # null, "", [] and {} all say: nothing
     if isinstance(before, dict) and isinstance(after, dict):
         return [
             c
@@ -152,72 +149,21 @@ def _shown(path: tuple) -> str:
     return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path).lstrip(".")
 
 
-def _rule_atoms(elements: list[dict] | None, own_id: str) -> set[str]:
-    """A group's ingress/egress blocks as single rules: 'tcp 3306-3306 0.0.0.0/0'."""
-    atoms = set()
-    for e in elements or []:
-        sources = [
-            *(e.get("cidr_blocks") or []),
-            *(e.get("ipv6_cidr_blocks") or []),
-            *(e.get("prefix_list_ids") or []),
-            *(e.get("security_groups") or []),
-            *([own_id] if e.get("self") else []),
-        ]
-        atoms |= {
-            _atom(e.get("protocol"), e.get("from_port"), e.get("to_port"), s) for s in sources
-        }
-    return atoms
-
-
-def _atom(protocol: Any, low: Any, high: Any, source: str) -> str:
-    protocol = str(protocol)
-    ports = "all" if protocol == "-1" else f"{low}-{high}"
-    return f"{'all' if protocol == '-1' else protocol} {ports} {source}"
-
-
-def _resources(module: dict | None) -> list[dict]:
-    module = module or {}
-    found = list(module.get("resources", []))
-    for child in module.get("child_modules", []):
-        found += _resources(child)
-    return found
-
-
-def managed_rules(plan: dict) -> dict[tuple[str, str], set[str]]:
-    """``{(group id, ingress|egress): rules}`` of the rule resources, in the refreshed state
-    or dropped by the refresh (a rule deleted out of band is drift of its own resource)."""
-    kinds = {v: k for k, v in SG_RULES.items()}
-    state = ((plan.get("prior_state") or {}).get("values") or {}).get("root_module")
-    typed = [(r["type"], r.get("values") or {}) for r in _resources(state)]
-    typed += [(d["type"], d["change"].get("before") or {}) for d in plan.get("resource_drift", [])]
-    rules: dict[tuple[str, str], set[str]] = {}
-    for rtype, v in typed:
-        if rtype not in kinds:
-            continue
-        source = next((v[k] for k in RULE_SOURCES if v.get(k)), "")
-        atom = _atom(v.get("ip_protocol"), v.get("from_port"), v.get("to_port"), source)
-        rules.setdefault((v.get("security_group_id", ""), kinds[rtype]), set()).add(atom)
-    return rules
-
-
-def _changes(rd: dict, managed: dict) -> list[tuple[tuple, Any, Any]]:
-    change = rd["change"]
+def _changes(rd: dict, kids: dict) -> list[tuple[tuple, Any, Any, str | None]]:
+    """``[(path, before, after, why it is no drift or None)]`` of one drifted resource."""
+    change, rtype = rd["change"], rd["type"]
     before, after = change.get("before") or {}, change.get("after") or {}
     found = []
     for path, old, new in diff(before, after):
-        if rd["type"] == "aws_security_group" and path[:1] and path[0] in SG_RULES:
-            continue  # as single rules, below
+        if (rtype, path[0]) in mirrors.SET_MIRRORS:
+            continue  # element by element, below
         old = SENSITIVE if _sensitive(change.get("before_sensitive"), path) else old
         new = SENSITIVE if _sensitive(change.get("after_sensitive"), path) else new
-        found.append((path, old, new))
-    if rd["type"] == "aws_security_group":
-        own = after.get("id") or before.get("id") or ""
-        for kind in SG_RULES:
-            ours = managed.get((own, kind), set())
-            old = _rule_atoms(before.get(kind), own) - ours
-            new = _rule_atoms(after.get(kind), own) - ours
-            if old != new:
-                found.append(((kind,), sorted(old - new), sorted(new - old)))
+        found.append((path, old, new, mirrors.managed_whole(rtype, path[0], after, kids)))
+    for attr in sorted({a for t, a in mirrors.SET_MIRRORS if t == rtype}):
+        lost_gained = mirrors.unmanaged_elements(rtype, attr, before, after, kids)
+        if lost_gained and (lost_gained[0] or lost_gained[1]):
+            found.append(((attr,), *lost_gained, None))
     return found
 
 
@@ -230,7 +176,7 @@ def analyse(
     """The drift of a refresh-only plan (``show -json``), each attribute with its controls."""
     selectors = [(Selector.parse(s), c.id) for c in cat.controls for s in c.drift]
     ignored = [(Selector.parse(s), reason) for s, reason in cat.drift_ignore.items()]
-    managed = managed_rules(plan)
+    kids = mirrors.children(plan)
     drifted, explained = [], []
     for rd in plan.get("resource_drift", []):
         actions = rd["change"]["actions"]
@@ -238,11 +184,11 @@ def analyse(
             continue
         action = "delete" if "delete" in actions and not rd["change"].get("after") else "update"
         rtype, name = rd["type"], rd.get("name", "")
-        changes = _changes(rd, managed) if action == "update" else [(("*",), "exists", None)]
-        for path, before, after in changes:
+        changes = _changes(rd, kids) if action == "update" else [(("*",), "exists", None, None)]
+        for path, before, after, why in changes:
             bare = tuple(k for k in path if not isinstance(k, int))
             shown = _shown(path) or "*"
-            why = next(
+            why = why or next(
                 (r for s, r in ignored if s.matches(rtype, name, bare) and bare != ("*",)), None
             )
             if why is None and target == "emulator" and (rtype, bare[0]) in EMULATOR_DRIFT:

@@ -233,3 +233,64 @@ def test_the_report_keeps_its_input_untouched(cat):
     kept = copy.deepcopy(data)
     drift.analyse(data, cat, "aws")
     assert data == kept
+
+
+# ---------------------------------------------- what a parent shows of its children
+
+
+def _drifted(rtype, name, before, after, state=()):
+    prefix = "module.stack.module.x"
+    return {
+        "prior_state": {
+            "values": {"root_module": {"resources": [{"type": t, "values": v} for t, v in state]}}
+        },  # fmt: skip
+        "resource_drift": [
+            {
+                "address": f"{prefix}.{rtype}.{name}",
+                "type": rtype,
+                "name": name,
+                "change": {"actions": ["update"], "before": before, "after": after},
+            }
+        ],  # fmt: skip
+    }
+
+
+def test_a_bucket_attribute_its_child_manages_is_set_aside_else_drift(cat):
+    bucket = {"bucket": "b1", "id": "b1", "versioning": [{"enabled": False, "mfa_delete": False}]}
+    read = copy.deepcopy(bucket)
+    read["versioning"][0]["enabled"] = True
+    child = ("aws_s3_bucket_versioning", {"bucket": "b1", "versioning_configuration": []})
+    managed = drift.analyse(_drifted("aws_s3_bucket", "this", bucket, read, [child]), cat, "aws")
+    assert managed.exitcode == 0
+    assert "managed by aws_s3_bucket_versioning" in managed.explained[0]["reason"]
+    alone = drift.analyse(_drifted("aws_s3_bucket", "this", bucket, read), cat, "aws")
+    assert [(d.attribute, d.controls) for d in alone.drifted] == [
+        ("versioning[0].enabled", ["FS-S3-03"])
+    ]
+
+
+def test_a_policy_or_route_added_by_hand_is_drift_those_of_the_stack_are_not(cat):
+    role = {"name": "r1", "inline_policy": []}
+    read = dict(role, inline_policy=[{"name": "ours", "policy": "{}"}, {"name": "by-hand"}])
+    child = ("aws_iam_role_policy", {"role": "r1", "name": "ours", "policy": "{}"})
+    report = drift.analyse(_drifted("aws_iam_role", "this", role, read, [child]), cat, "aws")
+    assert [(d.attribute, d.before, d.after, d.controls) for d in report.drifted] == [
+        ("inline_policy", [], ["by-hand"], ["FS-IAM-01"])
+    ]
+    table = {"id": "rtb-1", "route": []}
+    igw = {"cidr_block": "0.0.0.0/0", "gateway_id": "igw-1"}
+    read = dict(table, route=[igw])
+    route = ("aws_route", {"route_table_id": "rtb-1", "destination_cidr_block": "0.0.0.0/0"})
+    public = drift.analyse(_drifted("aws_route_table", "public", table, read, [route]), cat, "aws")
+    assert public.exitcode == 0
+    private = drift.analyse(_drifted("aws_route_table", "private", table, read), cat, "aws")
+    assert [(d.attribute, d.after, d.controls) for d in private.drifted] == [
+        ("route", ["0.0.0.0/0"], ["FS-NET-06"])
+    ]
+
+
+def test_null_and_empty_are_the_same_nothing():
+    assert drift.diff({"tags": None, "a": [], "p": ""}, {"tags": {}, "a": None, "p": None}) == []
+    assert drift.diff({"tags": None}, {"tags": {"Owner": "x"}}) == [
+        (("tags",), None, {"Owner": "x"})
+    ]
