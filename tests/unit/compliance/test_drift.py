@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -335,3 +336,17 @@ def test_null_and_empty_are_the_same_nothing():
     assert drift.diff({"tags": None}, {"tags": {"Owner": "x"}}) == [
         (("tags",), None, {"Owner": "x"})
     ]
+
+
+def test_the_aws_target_checks_the_environment_on_its_remote_state(tmp_path, monkeypatch):
+    from harness.stack.stack import Stack
+
+    calls = []
+    monkeypatch.setenv("TF_BACKEND_CONFIG", str(tmp_path / "backend.hcl"))
+    monkeypatch.setenv("TF_VAR_run_id", "nightly1")
+    monkeypatch.setattr(Stack, "prepare", lambda self: calls.append("prepare") or self)
+    monkeypatch.setattr(Stack, "init", lambda self: calls.append(self.target.init_args))
+    stack = drift_cli.aws_stack("prod")
+    shutil.rmtree(stack.workdir)
+    assert (stack.environment, stack.run_id, stack.target.name) == ("prod", "nightly1", "aws")
+    assert calls == ["prepare", (f"-backend-config={tmp_path / 'backend.hcl'}",)]
