@@ -180,12 +180,6 @@ def test_every_fsbp_control_of_the_stack_is_in_scope(cat):
         ),
         (lambda d: d["controls"][0].update(static=["CKV_AWS_x"]), "not a check id"),
         (lambda d: d["controls"][0]["frameworks"].update(fsbp=["S3.15"]), "does not list"),
-        # the drift mapping (make drift; tests/unit/compliance/test_drift_catalogue.py)
-        (lambda d: d["controls"][0].update(drift=["aws_s3_bucket"]), "not type[name].attribute"),
-        (lambda d: d["controls"][0].update(drift=["S3.versioning"]), "not type[name].attribute"),
-        (lambda d: d["controls"][0].update(drift_exempt="none needed here at all"), "exclude"),
-        (lambda d: d["controls"][1].update(drift=[], drift_exempt="no"), "reason in a sentence"),
-        (lambda d: d["drift_ignore"].update({"aws_db_instance.status": ""}), "with the reason"),
     ],
 )
 def test_a_malformed_catalogue_is_refused(tmp_path, edit, message):

@@ -4,7 +4,7 @@
   and a name glob matches one of its resources of that type;
 * every control whose checks judge a resource type of the stack has drift selectors, or
   says why none (drift_exempt);
-* a malformed selector is refused when the catalogue is read (test_catalogue.py).
+* a malformed mapping (controls/drift.yaml) is refused when the catalogue is read.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from harness import compliance, gate
 from harness.compliance import catalogue
@@ -83,3 +84,26 @@ def test_the_issues_cases_are_mapped(cat):
     assert {
         c for c, s in owners if Selector.parse(s).matches("aws_s3_bucket_versioning", "this", path)
     } == {"FS-S3-03"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: m["controls"].update({"FS-S3-01": ["aws_s3_bucket"]}), "not type[name].attr"),
+        (lambda m: m["controls"].update({"FS-S3-01": ["S3.versioning"]}), "not type[name].attr"),
+        (lambda m: m["controls"].update({"FS-XX-01": ["aws_s3_bucket.acl"]}), "no control of"),
+        (lambda m: m["exempt"].update({"FS-S3-01": "nothing of ours can drift"}), "exclude"),
+        (lambda m: m["exempt"].update({"FS-S3-99": "a reason in a sentence"}), "no control of"),
+        (
+            lambda m: m["controls"].pop("FS-S3-02") and m["exempt"].update({"FS-S3-02": "no"}),
+            "reason in a sentence",
+        ),  # fmt: skip
+        (lambda m: m["ignore"].update({"aws_db_instance.status": ""}), "with the reason"),
+    ],
+)
+def test_a_malformed_drift_mapping_is_refused(tmp_path, edit, message):
+    mapping = yaml.safe_load(catalogue.DRIFT.read_text(encoding="utf-8"))
+    edit(mapping)
+    (tmp_path / "drift.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    with pytest.raises(catalogue.CatalogueError, match=re.escape(message)):
+        catalogue.load(drift=tmp_path / "drift.yaml")
