@@ -5,13 +5,13 @@ one way to run the CLI (:class:`harness.stack.stack.Stack`). A refresh-only plan
 what changed outside the CLI in ``resource_drift`` (not ``resource_changes``): per
 resource, the attributes (nested ones too: ``versioning_configuration[0].status``) that
 differ between the last state and the real resources. Each is mapped to the controls
-whose ``drift:`` selectors (controls/catalogue.yaml) match it.
+whose selectors in controls/drift.yaml (the catalogue's drift mapping) match it.
 
 Exit status, as ``-detailed-exitcode``: 0 no drift; 2 drift (touching controls, or
 unmapped: an attribute no control names still departs from the configuration an auditor
 was shown, so it fails too and is reported as such); 1 the plan itself failed.
 What is not a departure, and so not drift: the attributes the service changes by itself
-(catalogue ``drift_ignore``, with reasons), on the emulator what it cannot round-trip
+(``ignore`` in controls/drift.yaml, with reasons), on the emulator what it cannot round-trip
 (:data:`harness.stack.drift.EMULATOR_DRIFT`), and the rules a security group shows that
 are managed as rule resources of their own (the group's state, written when it was
 created, lacks them until a refresh).

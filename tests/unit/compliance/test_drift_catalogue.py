@@ -1,9 +1,9 @@
-"""The catalogue's drift selectors kept in step with the stack (make drift's mapping).
+"""The catalogue's drift mapping (controls/drift.yaml) kept in step with the stack.
 
-* every selector (and every drift_ignore entry) names a resource type the stack declares,
+* every selector (and every `ignore` entry) names a resource type the stack declares,
   and a name glob matches one of its resources of that type;
 * every control whose checks judge a resource type of the stack has drift selectors, or
-  says why none (drift_exempt);
+  says why none (`exempt`);
 * a malformed mapping (controls/drift.yaml) is refused when the catalogue is read.
 """
 
@@ -37,7 +37,7 @@ def cat() -> catalogue.Catalogue:
 
 def _selectors(cat: catalogue.Catalogue) -> list[tuple[str, str]]:
     pairs = [(c.id, s) for c in cat.controls for s in c.drift]
-    return pairs + [("drift_ignore", s) for s in cat.drift_ignore]
+    return pairs + [("ignore", s) for s in cat.drift_ignore]
 
 
 def test_the_stack_is_read():
@@ -68,7 +68,7 @@ def test_every_control_with_a_resource_of_the_stack_maps_its_drift(cat):
         judged = {t for check in control.static if "*" not in check for t in types.get(check, [])}
         if judged & stack and not (control.drift or control.drift_exempt):
             missing.append(f"{control.id} ({', '.join(sorted(judged & stack))})")
-    assert missing == [], "controls with no drift selectors and no drift_exempt reason"
+    assert missing == [], "controls with no drift selectors and no exempt reason"
 
 
 def test_the_issues_cases_are_mapped(cat):
