@@ -74,6 +74,7 @@ def document(
                     "plan": list(control.plan),
                     "runtime": list(control.runtime),
                     "fixtures": list(control.fixtures),
+                    "drift": list(control.drift),  # make drift's selectors (controls/drift.yaml)
                 },
                 "layers": {name: _layer_json(layers[name]) for name in LAYERS},
             }
