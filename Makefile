@@ -8,10 +8,11 @@ TARGET  ?= emulator
 ENVS    := $(wildcard environments/*)
 PYTEST_ARGS ?=
 OLDER_THAN ?= 6h
+ENV     ?= dev
 
 export TARGET
 
-.PHONY: help setup toolchain validate fmt unit component gate evidence integration test up down sweep bench lint docs
+.PHONY: help setup toolchain validate fmt unit component gate evidence integration test up down drift sweep bench lint docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -69,6 +70,9 @@ up: ## the whole stack and the app on the emulator, left running for a person
 
 down: ## destroy what `make up` made and stop everything
 	$(PY) -m harness.stack.up down
+
+drift: ## a deployed environment against its state: each drifted attribute with its controls (reports/drift/drift.json); TARGET=emulator (the `make up` stack) or aws (ENV=dev|prod, TF_BACKEND_CONFIG); exit 0 none, 2 drift, 1 no verdict
+	$(PY) -m harness.compliance.drift_cli --target $(TARGET) --env $(ENV)
 
 sweep: ## delete leftovers tagged by the suite older than OLDER_THAN (TARGET=emulator|aws); emulator: also instance containers and disks, and network namespaces of dead owners
 	$(if $(filter emulator,$(TARGET)),$(PY) -m harness.instances.sweep --older-than $(OLDER_THAN))

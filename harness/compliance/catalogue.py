@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = REPO_ROOT / "controls" / "catalogue.yaml"
 REGISTER = REPO_ROOT / "controls" / "exceptions.yaml"
+DRIFT = REPO_ROOT / "controls" / "drift.yaml"
 
 LAYERS = ("static", "plan", "runtime")
 VERDICTS = ("FAIL", "NOT_EVALUATED", "EXCEPTION", "PASS", "NOT_APPLICABLE")
@@ -28,6 +29,12 @@ FSBP_ID = re.compile(r"^[A-Za-z0-9]+\.\d+$")
 PROWLER_CHECK = re.compile(r"^(?:s3|rds|ec2|iam|vpc)_[a-z0-9_]+$")  # our services' checks
 FSBP_STATUS = ("enforced", "excepted", "not_applicable")
 EXCEPTION_KINDS = ("skip", "unresolved", "framework")
+# a drift selector: resource type, optionally [name glob], then an attribute path or *
+# (aws_s3_bucket_versioning.versioning_configuration.status, aws_security_group[db].ingress)
+DRIFT_SELECTOR = re.compile(
+    r"^(?P<type>[a-z][a-z0-9_]*)(?:\[(?P<name>[a-z0-9_*?]+)\])?"
+    r"\.(?P<attr>\*|[a-z0-9_]+(?:\.[a-z0-9_]+)*)$"
+)
 
 
 class CatalogueError(ValueError):
@@ -47,6 +54,10 @@ class Control:
     runtime: tuple[str, ...]
     fixtures: tuple[str, ...]
     prowler: tuple[str, ...] = ()  # Prowler check ids judging the deployed resource
+    # the deployed attributes whose drift touches the control, or why none does
+    # (controls/drift.yaml; make drift, harness/compliance/drift.py)
+    drift: tuple[str, ...] = ()
+    drift_exempt: str = ""
 
     def owns(self, check_id: str, layer: str = "static") -> bool:
         checks = self.plan if layer == "plan" else self.static
@@ -83,6 +94,8 @@ class Catalogue:
     fsbp_scope: dict[str, dict[str, str]]
     informative_roots: tuple[str, ...]
     exceptions: tuple[Exception_, ...] = field(default=())
+    # selector -> why its drift is no departure (the cloud changes it by itself)
+    drift_ignore: dict[str, str] = field(default_factory=dict)
 
     def owners(self, check_id: str, layer: str = "static") -> list[Control]:
         return [c for c in self.controls if c.owns(check_id, layer)]
@@ -151,18 +164,35 @@ def _exception(raw: dict[str, Any], path: Path) -> Exception_:
     )
 
 
-def load(catalogue: Path | None = None, register: Path | None = None) -> Catalogue:
-    """Both files (default: controls/), with every rule of their shape checked;
-    CatalogueError if one breaks."""
+def _sentence(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def load(
+    catalogue: Path | None = None, register: Path | None = None, drift: Path | None = None
+) -> Catalogue:
+    """The catalogue, the register and the drift mapping (default: controls/), with every
+    rule of their shape checked; CatalogueError if one breaks."""
     data, reg = _yaml(catalogue or CATALOGUE), _yaml(register or REGISTER)
-    controls = tuple(_control(c) for c in data.get("controls") or [])
+    mapping = _yaml(drift or DRIFT)
+    selectors, exempt = mapping.get("controls") or {}, mapping.get("exempt") or {}
+    controls = tuple(
+        replace(c, drift=_strings(selectors.get(c.id)), drift_exempt=_sentence(exempt.get(c.id)))
+        for c in map(_control, data.get("controls") or [])
+    )
     exceptions = tuple(_exception(e, register or REGISTER) for e in reg.get("exceptions") or [])
     scope = {str(k): dict(v or {}) for k, v in (data.get("fsbp_scope") or {}).items()}
     informative = _strings(
         ((data.get("layers") or {}).get("static") or {}).get("informative_roots")
     )
-    result = Catalogue(controls, scope, informative, exceptions)
+    ignore = {str(k): _sentence(v) for k, v in (mapping.get("ignore") or {}).items()}
+    result = Catalogue(controls, scope, informative, exceptions, ignore)
     problems = _shape_problems(result)
+    problems += [
+        f"controls/drift.yaml maps {i}, which is no control of the catalogue"
+        for i in sorted(set(selectors) | set(exempt))
+        if i not in {c.id for c in controls}
+    ]
     if problems:
         raise CatalogueError("; ".join(problems))
     return result
@@ -203,6 +233,17 @@ def _shape_problems(cat: Catalogue) -> list[str]:
         for p in sorted(set(prowler))
         if prowler.count(p) > 1
     ]
+            f"{c.id}: drift selector {d!r} is not type[name].attribute"
+            for d in c.drift
+            if not DRIFT_SELECTOR.match(d)
+        ]
+        if c.drift and c.drift_exempt:
+            problems.append(f"{c.id}: drift selectors and an exempt reason exclude each other")
+        if c.drift_exempt and len(c.drift_exempt.split()) < 4:
+            problems.append(f"{c.id}: a drift exempt needs a reason in a sentence")
+    for selector, reason in cat.drift_ignore.items():
+        if not DRIFT_SELECTOR.match(selector) or len(reason.split()) < 4:
+            problems.append(f"drift ignore {selector!r}: a selector, with the reason")
     mapped = cat.frameworks()["fsbp"]
     for fsbp_id, entry in cat.fsbp_scope.items():
         status = entry.get("status")

@@ -75,6 +75,7 @@ def document(
                     "runtime": list(control.runtime),
                     "prowler": list(control.prowler),
                     "fixtures": list(control.fixtures),
+                    "drift": list(control.drift),  # make drift's selectors (controls/drift.yaml)
                 },
                 "layers": {name: _layer_json(layers[name]) for name in LAYERS},
             }

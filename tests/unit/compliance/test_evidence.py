@@ -71,6 +71,7 @@ def test_one_verdict_per_control_per_layer(evidence):
         ("CKV_AWS_17", PUBLIC_DB, "modules/database/main.tf:59")
     }
     assert db["layers"]["plan"]["verdict"] == "PASS"
+    assert db["owners"]["drift"] == ["aws_db_instance.publicly_accessible"]  # make drift's
     assert db["layers"]["runtime"]["verdict"] == "FAIL"
     bucket = next(c for c in doc["controls"] if c["id"] == "FS-S3-01")
     assert bucket["layers"]["runtime"]["verdict"] == "PASS"

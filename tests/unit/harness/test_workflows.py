@@ -14,7 +14,7 @@ WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 
 
 def test_both_workflows_exist():
-    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "nightly.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "nightly.yml", "drift.yml"}
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
@@ -44,3 +44,20 @@ def test_ci_runs_unit_component_gate_and_emulator_integration():
     runs = " ".join(s.get("run", "") for job in doc["jobs"].values() for s in job["steps"])
     for command in ("make unit", "make component", "make gate", "make integration TARGET=emulator"):
         assert command in runs
+
+
+def test_drift_runs_make_drift_on_aws_on_a_schedule_with_oidc():
+    doc = yaml.safe_load((REPO_ROOT / ".github/workflows/drift.yml").read_text())
+    triggers = doc[True]  # PyYAML reads the key `on` as the boolean True
+    assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+    assert doc["permissions"]["id-token"] == "write"
+    job = doc["jobs"]["drift"]
+    assert set(job["strategy"]["matrix"]["environment"]) == {"dev", "prod"}
+    steps = job["steps"]
+    assert any("configure-aws-credentials" in s.get("uses", "") for s in steps)
+    assert not any("aws-access-key-id" in str(s.get("with", {})) for s in steps), "no static keys"
+    drift = next(s for s in steps if "make drift" in s.get("run", ""))
+    assert "TARGET=aws" in drift["run"] and "ENV=${{ matrix.environment }}" in drift["run"]
+    assert any("TF_BACKEND_CONFIG=" in s.get("run", "") for s in steps), "the remote state"
+    upload = next(s for s in steps if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "always()" and "reports/drift" in upload["with"]["path"]
