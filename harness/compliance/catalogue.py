@@ -227,12 +227,7 @@ def _shape_problems(cat: Catalogue) -> list[str]:
             for p in c.prowler
             if not PROWLER_CHECK.match(p)
         ]
-    prowler = [p for c in cat.controls for p in c.prowler]
-    problems += [
-        f"Prowler check {p} is mapped by two controls"
-        for p in sorted(set(prowler))
-        if prowler.count(p) > 1
-    ]
+        problems += [
             f"{c.id}: drift selector {d!r} is not type[name].attribute"
             for d in c.drift
             if not DRIFT_SELECTOR.match(d)
@@ -241,6 +236,12 @@ def _shape_problems(cat: Catalogue) -> list[str]:
             problems.append(f"{c.id}: drift selectors and an exempt reason exclude each other")
         if c.drift_exempt and len(c.drift_exempt.split()) < 4:
             problems.append(f"{c.id}: a drift exempt needs a reason in a sentence")
+    prowler = [p for c in cat.controls for p in c.prowler]
+    problems += [
+        f"Prowler check {p} is mapped by two controls"
+        for p in sorted(set(prowler))
+        if prowler.count(p) > 1
+    ]
     for selector, reason in cat.drift_ignore.items():
         if not DRIFT_SELECTOR.match(selector) or len(reason.split()) < 4:
             problems.append(f"drift ignore {selector!r}: a selector, with the reason")
