@@ -324,12 +324,8 @@ class Instance:
         except OSError:
             return None
 
-    def tail(self, path: str, lines: int = 40) -> str:
-        text = self.read(path)
-        return "" if text is None else last_lines(text, lines)
-
     def cloud_init_output(self, lines: int = 40) -> str:
-        return self.tail("/var/log/cloud-init-output.log", lines)
+        return last_lines(self.read("/var/log/cloud-init-output.log") or "", lines)
 
     def journal(self, unit: str | None = None, lines: int = 40) -> str:
         """The tail of the instance's journal (one unit's, if given), read from its disk."""
