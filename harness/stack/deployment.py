@@ -138,8 +138,6 @@ def emulator_inputs(db_port: int) -> dict:
     return {
         "operator_cidr": f"{OPERATOR_ADDRESS}/32",  # the suite's clients, on the internet
         "ami_id": EMULATOR_AMI,
-        "app_port": 80,  # TODO(issue 17): these two go with the inputs
-        "app_listen_address": "0.0.0.0",
         "install_cloudwatch_agent": False,  # its download is not reachable offline
         "db_port": db_port,
         # the emulator's CA, which the data plane gives every instance (harness/stack/standins.py)
