@@ -4,9 +4,13 @@
 
 Prints the image build time (cold: the cached image's own build, or a fresh build into a
 temporary cache with ``--cold``; warm: finding it in the cache), then for ``--rounds``
-instances: RunInstances to the end of user_data (cloud-init finished) and to its service
-answering, reboot and stop/start to answering again, and one instance's memory (its
-cgroup: systemd, journald, cloud-init's leftovers, the service).
+instances, each in a public subnet of a VPC of its own (a real network: its namespace,
+routes, security groups): RunInstances to the end of user_data (cloud-init finished) and to
+its service answering an internet client at its public address, reboot and stop/start to
+answering again, one instance's memory (its cgroup: systemd, journald, cloud-init's
+leftovers, the service), and the time from a security group change in the API to its
+enforcement (revoking the web port's rule: new connections dropped; authorizing it again:
+they pass).
 """
 
 from __future__ import annotations
@@ -25,8 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from harness.emulator.launcher import MotoServer  # noqa: E402
 from harness.instances import image  # noqa: E402
 from harness.instances.instance import Instance, wait_ready, web_user_data  # noqa: E402
-from harness.net import free_port, port_open  # noqa: E402
+from harness.instances.internet_access import probe  # noqa: E402
+from harness.instances.public_subnet import public_subnet  # noqa: E402
 from harness.wait import wait_for  # noqa: E402
+
+PORT, CLIENT = 8080, "203.0.113.77"
 
 
 def image_times(cold: bool) -> tuple[float, str, float]:
@@ -46,10 +53,15 @@ def image_times(cold: bool) -> tuple[float, str, float]:
 
 
 def one_instance(moto: MotoServer) -> dict[str, float]:
-    ec2, port = moto.client("ec2"), free_port()
+    ec2 = moto.client("ec2")
+    net = public_subnet(ec2, ingress_ports=(PORT,))
+    address = ""
+
+    def web(timeout: float = 0.5) -> str:
+        return probe(moto.url, CLIENT, address, PORT, timeout=timeout)
 
     def serving(what: str, since: float) -> float:
-        wait_for(lambda: port_open("127.0.0.1", port), timeout=120, what=what)
+        wait_for(lambda: web() == "open", timeout=120, interval=0.1, what=what)
         return time.monotonic() - since
 
     t0 = time.monotonic()
@@ -57,17 +69,30 @@ def one_instance(moto: MotoServer) -> dict[str, float]:
         ImageId="ami-12c6146b",
         MinCount=1,
         MaxCount=1,
-        UserData=gzip.compress(web_user_data(port).encode()),
+        UserData=gzip.compress(web_user_data(PORT).encode()),
+        **net.launch_args(),
     )["Instances"][0]["InstanceId"]
+    address = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0][
+        "PublicIpAddress"
+    ]
     inst = Instance(iid)
     wait_for(inst.exists, timeout=30, what=f"{iid} on disk")
     wait_ready(inst, timeout=180, unit="web.service")
     row = {"user_data done": time.monotonic() - t0, "serving": serving("web", t0)}
     time.sleep(2)  # let the boot settle before measuring
     row["memory MiB"] = inst.memory_bytes() / 2**20
+    rule = {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}  # fmt: skip
+    t0 = time.monotonic()
+    ec2.revoke_security_group_ingress(GroupId=net.group_id, IpPermissions=[rule])
+    wait_for(lambda: web(0.2) == "timeout", timeout=30, interval=0.05, what="the revoke")
+    row["revoke enforced"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    ec2.authorize_security_group_ingress(GroupId=net.group_id, IpPermissions=[rule])
+    wait_for(lambda: web(0.2) == "open", timeout=30, interval=0.05, what="the authorize")
+    row["authorize enforced"] = time.monotonic() - t0
     t0 = time.monotonic()
     ec2.reboot_instances(InstanceIds=[iid])
-    wait_for(lambda: not port_open("127.0.0.1", port), timeout=60, what="web down")
+    wait_for(lambda: web() != "open", timeout=60, interval=0.1, what="web down")
     row["reboot"] = serving("web after reboot", t0)
     t0 = time.monotonic()
     ec2.stop_instances(InstanceIds=[iid])

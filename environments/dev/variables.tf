@@ -54,20 +54,6 @@ variable "max_upload_bytes" {
   nullable    = false
 }
 
-variable "app_port" {
-  description = "TCP port the app (gunicorn) listens on, open to the world; app_url names it when it is not 80. The emulator target sets a free port per stack."
-  type        = number
-  default     = 80
-  nullable    = false
-}
-
-variable "app_listen_address" {
-  description = "IPv4 address the app binds, and app_url's host unless it is \"0.0.0.0\" (every interface). The emulator target sets \"127.0.0.1\": its instances share the host's network."
-  type        = string
-  default     = "0.0.0.0"
-  nullable    = false
-}
-
 variable "install_cloudwatch_agent" {
   description = "Install the CloudWatch agent on the web server. The emulator target sets false: the agent's download is unreachable offline."
   type        = bool

@@ -56,8 +56,6 @@ module "stack" {
   instance_type            = var.instance_type
   detailed_monitoring      = true # the CPU alarm evaluates 1-minute periods
   ssh_key_name             = var.ssh_key_name
-  app_port                 = var.app_port
-  app_listen_address       = var.app_listen_address
   install_cloudwatch_agent = var.install_cloudwatch_agent
   db_ca_bundle_url         = var.db_ca_bundle_url
   max_upload_bytes         = var.max_upload_bytes

@@ -46,9 +46,8 @@ class MotoServer(ChildService):
     log_path: Path | None = None
     _proc: subprocess.Popen | None = field(default=None, repr=False)
     external: bool = False
-    # EC2 instances boot as containers (harness/instances/dataplane.py), names resolved in them
+    # EC2 instances boot as containers in their VPCs (harness/instances/dataplane.py)
     instances: bool = False
-    extra_hosts: dict[str, str] = field(default_factory=dict)
     label = "moto server"
 
     def __post_init__(self) -> None:
@@ -83,7 +82,7 @@ class MotoServer(ChildService):
         if self.instances:
             from harness.instances.dataplane import server_args
 
-            cmd += server_args(self.extra_hosts)  # builds the image first when needed
+            cmd += server_args()  # builds the image first when needed
         self._proc = subprocess.Popen(
             cmd,
             stdout=log,

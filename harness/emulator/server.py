@@ -34,7 +34,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
     parser.add_argument("--instances", metavar="IMAGE", help="boot EC2 instances (dataplane.py)")
-    parser.add_argument("--extra-host", action="append", default=[], metavar="NAME=ADDRESS")
     args = parser.parse_args(argv)
 
     import os
@@ -56,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
         from harness.instances.dataplane import attach_data_plane
 
         url = f"http://{args.host}:{args.port}"
-        app, plane = attach_data_plane(app, url, args.instances, args.extra_host)
+        app, plane = attach_data_plane(app, url, args.instances)
     try:
         run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     finally:

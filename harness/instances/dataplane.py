@@ -20,18 +20,20 @@ A container that powers itself off (or cannot boot) is reported to the API as a 
 EC2 does for an OS-initiated shutdown; the reason is kept in the instance's state dir and
 shown by :func:`harness.instances.instance.wait_ready`.
 
+Every instance sits in its VPC (``harness/instances/networking.py``): its own network
+namespace with its ENI's private IP, behind its security groups and its subnet's routes.
 At each boot the plane hands the instance what a hypervisor would: the NoCloud seed (the
 instance id and the **user data exactly as the EC2 API holds it**, from
 DescribeInstanceAttribute; Terraform's gzip stays gzip, cloud-init reads it), a metadata
-service of its own (``harness/instances/imds.py``) on a loopback port, and the systemd drop-in
+service of its own (``harness/instances/imds.py``) at its subnet's router address, the
+VPC's resolver in /etc/resolv.conf, and the systemd drop-in
 ``/etc/systemd/system.conf.d/50-filestore-emulator.conf`` whose ``DefaultEnvironment=``
-gives every unit ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` (that port: 169.254.169.254 is
-never used on our machines) and ``AWS_ENDPOINT_URL`` (the emulator). That drop-in is the
-only emulator-specific setting inside an instance; no access key is ever written there.
-Names resolve as in the VPC: every RDS endpoint address the API knows maps to
-``rds_address`` (the MariaDB stand-in on the host's loopback) in the instance's
-/etc/hosts, plus any ``extra_hosts``. Each boot also gets the emulator's CA
-(``harness/stack/standins.py``), the "RDS CA bundle" that signs the stand-in's certificate.
+gives every unit ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` (that address: 169.254.169.254 is
+never used on our machines), ``AWS_ENDPOINT_URL`` (the emulator's https endpoint on the
+internet) and ``AWS_CA_BUNDLE`` (the emulator's CA, which signs that endpoint's
+certificate). That drop-in is the only emulator-specific setting inside an instance; no
+access key is ever written there. Each boot also gets the emulator's CA as the "RDS CA
+bundle" (``harness/stack/standins.py``), which signs the stand-in database's certificate.
 
 It runs as a thread of the moto server process (``python -m harness.emulator.server
 --instances IMAGE``), so it starts and stops with the emulator. On stop every container,
@@ -45,7 +47,7 @@ import base64
 import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from botocore.config import Config
@@ -64,7 +66,9 @@ from harness.instances.imds import (
     identity_document,
     metadata_tree,
 )
-from harness.instances.instance import BOOT_ERROR, BootFiles, Instance
+from harness.instances.instance import API_CA_FILE, BOOT_ERROR, BootFiles, Instance
+from harness.instances.internet_access import NetworkAccessApp
+from harness.instances.networking import InstanceNet, InstanceNetworks
 from harness.log import logger
 
 ACTIVE = {"pending", "running"}
@@ -79,7 +83,7 @@ log = logger("dataplane")
 class Managed:
     instance: Instance
     imds: MetadataService | None = None
-    hosts: dict[str, str] = field(default_factory=dict)
+    net: InstanceNet | None = None
     hostname: str = ""
     abandoned: bool = False
 
@@ -91,14 +95,12 @@ class DataPlane:
         image: Path,
         *,
         region: str = "us-east-1",
-        extra_hosts: dict[str, str] | None = None,
-        rds_address: str | None = "127.0.0.1",
         state_root: Path | None = None,
         interval: float = 1.0,
     ) -> None:
         self.endpoint_url, self.image, self.region = endpoint_url.rstrip("/"), image, region
-        self.extra_hosts, self.rds_address = dict(extra_hosts or {}), rds_address
         self.state_root, self.interval = state_root, interval
+        self.networks: InstanceNetworks | None = None
         self.managed: dict[str, Managed] = {}
         self._reboots: set[str] = set()
         self._lock = threading.Lock()
@@ -118,6 +120,9 @@ class DataPlane:
             raise RuntimeError(
                 f"no instance image at {self.image} (python -m harness.instances.image build)"
             )
+        host, port = self.endpoint_url.split("//", 1)[1].rsplit(":", 1)
+        self.networks = InstanceNetworks(self.ec2, (host, int(port)), interval=self.interval)
+        self.networks.start()  # in the caller's thread: a namespace error shows at once
         self._thread = threading.Thread(target=self._run, name="dataplane", daemon=True)
         self._thread.start()
         log.info(f"watching {self.endpoint_url} (image {self.image})")
@@ -151,6 +156,8 @@ class DataPlane:
         finally:
             for iid in list(self.managed):
                 self._guarded(self._remove, iid, graceful=False)
+            if self.networks is not None:
+                self.networks.close()
 
     @staticmethod
     def _guarded(action, iid: str, *args, **kwargs) -> None:
@@ -167,9 +174,10 @@ class DataPlane:
             for res in page["Reservations"]:
                 for inst in res["Instances"]:
                     described[inst["InstanceId"]] = {**inst, "OwnerId": res.get("OwnerId", "")}
-        hosts = self._hosts()
+        databases = self.rds.describe_db_instances().get("DBInstances", [])
+        self.networks.sync(databases, list(described.values()))
         for iid, desc in described.items():
-            self._guarded(self._step, iid, desc, hosts)
+            self._guarded(self._step, iid, desc)
         for iid in set(self.managed) - set(described):  # the emulator was reset
             self._guarded(self._remove, iid, graceful=False)
         with self._lock:
@@ -180,15 +188,7 @@ class DataPlane:
                 log.info(f"{iid}: reboot")
                 managed.instance.reboot()
 
-    def _hosts(self) -> dict[str, str]:
-        hosts = dict(self.extra_hosts)
-        if self.rds_address:
-            for db in self.rds.describe_db_instances().get("DBInstances", []):
-                if db.get("Endpoint", {}).get("Address"):
-                    hosts[db["Endpoint"]["Address"]] = self.rds_address
-        return hosts
-
-    def _step(self, iid: str, desc: dict, hosts: dict[str, str]) -> None:
+    def _step(self, iid: str, desc: dict) -> None:
         state = desc["State"]["Name"]
         managed = self.managed.get(iid)
         if state not in ACTIVE | STOPPED:
@@ -222,23 +222,21 @@ class DataPlane:
                 inst.stop()
                 self._stop_metadata(managed)
         elif code is None and not inst.running():
-            self._boot(managed, desc, hosts)
+            self._boot(managed, desc)
         elif code == REBOOTED:
             log.info(f"{iid}: rebooting")
-            inst.start()
+            inst.start(managed.net.path)
         elif code is not None:
             self._fail(managed, f"the container exited with status {code}")
-        elif hosts != managed.hosts:
-            inst.write_hosts(managed.hostname, hosts)
-            managed.hosts = hosts
 
-    def _boot(self, managed: Managed, desc: dict, hosts: dict[str, str]) -> None:
+    def _boot(self, managed: Managed, desc: dict) -> None:
         inst, iid = managed.instance, desc["InstanceId"]
         log.info(f"{iid}: boot")
         try:
             inst.mount()
             user_data = self._user_data(iid)
-            managed.imds = self._metadata(desc, user_data)
+            managed.net = self.networks.attach(desc)
+            managed.imds = self._metadata(desc, user_data, managed.net)
             managed.hostname = desc.get("PrivateDnsName") or iid
             inst.write_boot_files(
                 BootFiles(
@@ -247,15 +245,15 @@ class DataPlane:
                     user_data=user_data,
                     environment={
                         "AWS_EC2_METADATA_SERVICE_ENDPOINT": managed.imds.url,
-                        "AWS_ENDPOINT_URL": self.endpoint_url,
+                        "AWS_ENDPOINT_URL": self.networks.api_url,
+                        "AWS_CA_BUNDLE": "/" + API_CA_FILE,
                     },
-                    hosts=hosts,
-                    rds_ca=emulator_ca().cert_pem,
+                    nameserver=managed.net.nameserver,
+                    ca=emulator_ca().cert_pem,
                 )
             )
-            managed.hosts = hosts
-            inst.save(metadata_port=managed.imds.port)
-            inst.start()
+            inst.save(metadata_url=managed.imds.url)
+            inst.start(managed.net.path)
         except Exception as exc:
             self._fail(managed, f"could not boot: {exc}")
 
@@ -273,6 +271,7 @@ class DataPlane:
         log.info(f"{iid}: terminate")
         self._stop_metadata(managed)
         managed.instance.destroy(timeout=10 if graceful else 0)
+        self.networks.release(iid)
 
     @staticmethod
     def _stop_metadata(managed: Managed) -> None:
@@ -286,7 +285,11 @@ class DataPlane:
         value = attr.get("UserData", {}).get("Value")
         return base64.b64decode(value) if value else None
 
-    def _metadata(self, desc: dict, user_data: bytes | None) -> MetadataService:
+    def _metadata(
+        self, desc: dict, user_data: bytes | None, net: InstanceNet | None = None
+    ) -> MetadataService:
+        """The instance's metadata service, at its subnet's router (``net``; None: on the
+        host's loopback, for a test of the service alone)."""
         iid = desc["InstanceId"]
         roles: dict[str, RoleCredentials] = {}  # per role: credentials cached until renewal
 
@@ -313,6 +316,7 @@ class DataPlane:
             metadata_tree(desc, self.region, Lazy(iam)),
             identity=identity_document(desc, self.region, account),
             user_data=user_data,
+            **({"host": net.gateway, "netns": net.vpc_ns} if net else {}),
         ).start()
 
 
@@ -342,26 +346,22 @@ class Ec2ActionHook:
         return body
 
 
-def attach_data_plane(app, endpoint_url: str, image: str, extra_hosts: list[str]):
+def attach_data_plane(app, endpoint_url: str, image: str):
     """The data plane for the moto server at ``endpoint_url``, started, and ``app`` wrapped
-    so that it hears of reboots: ``(app, plane)``. ``extra_hosts``: ``NAME=ADDRESS`` items."""
+    so that it hears of reboots and serves the network's routes
+    (``harness/instances/internet_access.py``): ``(app, plane)``."""
     import os
 
     plane = DataPlane(
-        endpoint_url,
-        Path(image),
-        region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-        extra_hosts=dict(h.split("=", 1) for h in extra_hosts),
+        endpoint_url, Path(image), region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     ).start()
-    return Ec2ActionHook(app, {"RebootInstances": plane.reboot}), plane
+    app = Ec2ActionHook(app, {"RebootInstances": plane.reboot})
+    return NetworkAccessApp(app, plane.networks), plane
 
 
-def server_args(extra_hosts: dict[str, str] | None = None) -> list[str]:
+def server_args() -> list[str]:
     """``harness.emulator.server`` arguments that start the data plane; the image is built
     first (in the caller's process, where a failed build is a clear error) if need be."""
     from harness.instances import image
 
-    args = ["--instances", str(image.ensure())]
-    for name, address in (extra_hosts or {}).items():
-        args += ["--extra-host", f"{name}={address}"]
-    return args
+    return ["--instances", str(image.ensure())]

@@ -5,7 +5,8 @@ machines, so the emulator boots Debian bookworm (Python 3.11 instead of 3.12, cl
 22.4 instead of 24.x), which ``user_data`` treats the same way (it only uses apt, python3,
 systemd and coreutils). The image holds what the user_data script needs, so that its
 ``apt-get install`` is a no-op that still works, plus systemd and cloud-init configured for
-the NoCloud datasource only.
+the NoCloud datasource only, and an sshd as on the Ubuntu AMI (port 22 on every address,
+keys only, no root login; host keys made by cloud-init at each instance's first boot).
 
 It is built once into ``~/.cache/filestore/image/<key>/root`` where the key hashes the
 recipe below (suite, mirrors, package list, the files written into the image, the build
@@ -19,8 +20,8 @@ the host's extra CA certificates (``/usr/local/share/ca-certificates``, e.g. an
 intercepting proxy's) are installed, pip is told to use the system bundle
 (``/etc/pip.conf``), and apt gets the host's proxy and release-date settings, so that apt
 and pip inside an instance reach Debian and PyPI the way the host does. An AMI trusts only
-the public CAs. Networking is left entirely to the host (instances share its network
-namespace): cloud-init's network configuration and systemd-networkd are off.
+the public CAs. The instance's interface is configured from outside (by the emulator's
+network plane): cloud-init's network configuration and systemd-networkd are off.
 
     python -m harness.instances.image build      # build (or find) the image, print its path and time
     python -m harness.instances.image path       # the image path when it is built, else exit 1
@@ -62,39 +63,44 @@ PACKAGES = (
     "logrotate",  # user_data writes /etc/logrotate.d/filestore
     "sudo",  # cloud-init's default user, as on the Ubuntu AMI
     "iproute2",  # `ss` for diagnostics
+    "openssh-server",  # the web security group's port 22, as on the Ubuntu AMI
 )
 CLOUD_CFG = """\
 # The emulator's instances: NoCloud only (the seed is written by the data plane), and no
-# network configuration at all (the instance shares the host's network namespace).
+# network configuration at all (the emulator configures the interface from outside).
 datasource_list: [ NoCloud ]
 network: {config: disabled}
 manage_etc_hosts: false
 locale: C.UTF-8
-# Debian's list without `ssh`: there is no sshd in the image (it would listen on the
-# host's port 22), so there are no host keys to make.
-cloud_init_modules:
- - migrator
- - seed_random
- - bootcmd
- - write-files
- - growpart
- - resizefs
- - disk_setup
- - mounts
- - set_hostname
- - update_hostname
- - update_etc_hosts
- - ca-certs
- - rsyslog
- - users-groups
+# Debian's module lists, `ssh` included: each instance has a network namespace of its
+# own, so its sshd listens there, not on the host's port 22. The image has no host key;
+# the `ssh` module makes the instance's own at its first boot (cloud-init.service runs
+# before sshd.service). No RSA key: 0.7 s of a shared core at every first boot, and
+# every current client takes ed25519.
+ssh_deletekeys: true
+ssh_genkeytypes: [ ed25519, ecdsa ]
+disable_root: true
+ssh_pwauth: false
+"""
+# Read before Debian's own settings (sshd takes the first value it reads); cloud-init's
+# `ssh_pwauth: false` says the same in /etc/ssh/sshd_config.
+SSHD_CONFIG = """\
+# The emulator's instances, as the Ubuntu AMI: keys only, no root login.
+Port 22
+ListenAddress 0.0.0.0
+ListenAddress ::
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
 """
 FILES = {
     "etc/cloud/cloud.cfg.d/99-filestore-emulator.cfg": CLOUD_CFG,
+    "etc/ssh/sshd_config.d/50-filestore-emulator.conf": SSHD_CONFIG,
     "etc/pip.conf": "[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n",
     # journals on the instance's disk, readable by the harness after a stop
     "etc/systemd/journald.conf.d/50-filestore.conf": "[Journal]\nStorage=persistent\n",
 }
-# Nothing may configure the (host's) network; no prompt may wait on the console.
+# Nothing inside may configure the network; no prompt may wait on the console.
 MASKED_UNITS = (
     "systemd-networkd.service",
     "systemd-networkd.socket",
@@ -110,7 +116,8 @@ APT_HOST_SETTINGS = (
     "Acquire::Check-Date",
 )
 HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
-RECIPE_STEPS = 2  # bump when the steps in build() change
+ENABLED_UNITS = ("ssh.service",)
+RECIPE_STEPS = 3  # bump when the steps in build() change
 
 
 log = logger("image")
@@ -142,6 +149,7 @@ class Recipe:
     packages: tuple[str, ...] = PACKAGES
     files: dict[str, str] = field(default_factory=lambda: dict(FILES))
     masked_units: tuple[str, ...] = MASKED_UNITS
+    enabled_units: tuple[str, ...] = ENABLED_UNITS
     apt_settings: str = field(default_factory=host_apt_settings)
     certificates: dict[str, str] = field(default_factory=host_certificates)
     steps: int = RECIPE_STEPS
@@ -252,6 +260,7 @@ def build(recipe: Recipe, base: Path) -> None:
             f"{apt} install --no-install-recommends {' '.join(recipe.packages)}\n"
             f"{apt} -f install\nupdate-ca-certificates\n"
             f"systemctl mask {' '.join(recipe.masked_units)}\n"
+            f"systemctl enable {' '.join(recipe.enabled_units)}\n"
             "apt-get clean\n",
             "apt-get install " + " ".join(recipe.packages),
             log_path,
@@ -271,8 +280,11 @@ def build(recipe: Recipe, base: Path) -> None:
 
 
 def _finish(root: Path) -> None:
-    """Make the root an image: every instance gets its own machine id on first boot."""
+    """Make the root an image: every instance gets its own machine id and SSH host keys on
+    first boot (openssh-server's install made keys: they go)."""
     (root / "etc/machine-id").write_text("")
+    for key in (root / "etc/ssh").glob("ssh_host_*"):
+        key.unlink()
     for stale in ("var/lib/dbus/machine-id", "etc/hostname"):
         (root / stale).unlink(missing_ok=True)
     (root / "var/log/journal").mkdir(parents=True, exist_ok=True)

@@ -159,7 +159,9 @@ def identity_document(instance: dict, region: str, account: str) -> dict:
 
 
 class MetadataService:
-    """IMDSv2 on ``127.0.0.1:<port>`` for one instance (port 0: a free one)."""
+    """IMDSv2 for one instance on ``host:port`` (port 0: a free one): on the host's
+    loopback, or inside network namespace ``netns`` (the instance's VPC, at its subnet's
+    router address, where no security group applies: as 169.254.169.254 on EC2)."""
 
     def __init__(
         self,
@@ -169,13 +171,19 @@ class MetadataService:
         user_data: bytes | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        netns: str | None = None,
     ) -> None:
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ValueError(f"the metadata service only listens on loopback, not {host}")
+        if netns is None and not ipaddress.ip_address(host).is_loopback:
+            raise ValueError(f"on the host the metadata service listens on loopback, not {host}")
         self.tree, self.identity, self.user_data = tree, identity or {}, user_data
         self._tokens: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _Handler)
+        if netns is None:
+            self._server = ThreadingHTTPServer((host, port), _Handler)
+        else:
+            from harness.network.netns import in_netns
+
+            self._server = in_netns(netns, ThreadingHTTPServer, (host, port), _Handler)
         self._server.daemon_threads = True
         self._server.service = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
@@ -186,7 +194,7 @@ class MetadataService:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        return f"http://{self._server.server_address[0]}:{self.port}/"
 
     def start(self) -> MetadataService:
         self._thread = threading.Thread(

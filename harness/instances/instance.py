@@ -3,19 +3,17 @@
 An instance is a ``systemd-nspawn --boot`` container (systemd as PID 1) whose root is an
 overlayfs: the image (``harness/instances/image.py``) as the read-only lower layer, and a per-instance
 upper layer that is the instance's disk (kept across stop/start, as an EBS root volume is).
-It shares the host's network namespace, so it reaches the emulator, MariaDB and PyPI the
-way the host does; nspawn gives it no CAP_NET_ADMIN and a read-only /proc/sys, and the
-image configures no networking, so it cannot change the host's network.
+It boots in a network namespace of its own, given by the data plane, which holds its ENI
+(``harness/instances/networking.py``): it reaches what its VPC's routes and security groups
+let it reach, and resolves names with its VPC's resolver (``/etc/resolv.conf``).
 
 Everything about an instance lives in ``STATE_ROOT/<instance-id>/`` (default
-``/var/tmp/filestore-instances``): ``state.json`` (run id, emulator URL, owning process,
-container pid, metadata port), ``upper``/``work`` (the disk), ``root`` (the overlay mount),
-``console.log``. That is what :func:`harness.instances.sweep.sweep` uses to remove
-containers and disks whose owner died or whose run is gone or expired, from any process.
-
-The data plane (``harness/instances/dataplane.py``) decides *when*; this module knows *how*, and
-gives the tests their view inside an instance: :meth:`Instance.exec`,
-:meth:`Instance.cloud_init_output`, :meth:`Instance.journal`, :func:`wait_ready`.
+``/var/tmp/filestore-instances``): ``state.json`` (run id, emulator URL, owner, container
+pid, namespace, metadata URL), ``upper``/``work`` (the disk), ``root`` (the overlay mount),
+``console.log``: what :func:`harness.instances.sweep.sweep` uses to remove containers and
+disks whose owner died or whose run is gone or expired, from any process. The data plane
+decides *when*; this module knows *how*, and gives the tests their view inside an
+instance: :meth:`Instance.exec`, :meth:`Instance.journal`, :func:`wait_ready`.
 """
 
 from __future__ import annotations
@@ -44,6 +42,8 @@ SEED_DIR = "var/lib/cloud/seed/nocloud"
 ENDPOINTS_DROPIN = "etc/systemd/system.conf.d/50-filestore-emulator.conf"
 # the emulator's "RDS CA bundle" (harness/stack/standins.py), as AWS's truststore provides AWS's
 RDS_CA_FILE = "etc/filestore-emulator/rds-ca-bundle.pem"
+# the same CA for the SDK (AWS_CA_BUNDLE): it signs the emulator's https API endpoint
+API_CA_FILE = "etc/filestore-emulator/aws-ca-bundle.pem"
 BOOT_ERROR = "boot-error.txt"
 
 
@@ -59,29 +59,27 @@ class BootFiles:
     hostname: str
     user_data: bytes | None
     environment: dict[str, str] = field(default_factory=dict)
-    hosts: dict[str, str] = field(default_factory=dict)
-    rds_ca: bytes | None = None
+    nameserver: str = ""  # the VPC's resolver
+    ca: bytes | None = None  # the emulator's CA (RDS_CA_FILE, API_CA_FILE)
 
 
-def hosts_file(hostname: str, extra: dict[str, str]) -> str:
+def hosts_file(hostname: str) -> str:
     short = hostname.split(".")[0]
     lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
     if hostname:
         lines.append(f"127.0.1.1\t{hostname} {short}".rstrip())
-    lines.append("# names as the VPC resolves them (the emulator's data plane)")
-    lines += [f"{addr}\t{name}" for name, addr in sorted(extra.items())]
     return "\n".join(lines) + "\n"
 
 
 def web_user_data(port: int, then: str = "") -> str:
     """A user_data script for tests and benchmarks: an enabled systemd unit serving a page
-    (``hello``) on 127.0.0.1:``port``, then the shell lines ``then``."""
+    (``hello``) on ``port`` of every address, then the shell lines ``then``."""
     return f"""#!/bin/bash
 set -euo pipefail
 install -d /srv/www && echo hello > /srv/www/index.html
 cat > /etc/systemd/system/web.service <<UNIT
 [Service]
-ExecStart=/usr/bin/python3 -m http.server {port} --bind 127.0.0.1 --directory /srv/www
+ExecStart=/usr/bin/python3 -m http.server {port} --directory /srv/www
 [Install]
 WantedBy=multi-user.target
 UNIT
@@ -170,7 +168,8 @@ class Instance:
 
     def write_boot_files(self, boot: BootFiles) -> None:
         """The NoCloud seed (instance id, the API's user data as is), the endpoints drop-in,
-        and /etc/hosts; written through the overlay mount, before the container starts."""
+        the CA, /etc/hosts and /etc/resolv.conf; written through the overlay mount, before
+        the container starts."""
         seed = self.merged / SEED_DIR
         seed.mkdir(parents=True, exist_ok=True)
         (seed / "meta-data").write_text(
@@ -187,17 +186,18 @@ class Instance:
             "# IMDS: where this instance's metadata service and the AWS APIs are.\n"
             f"[Manager]\nDefaultEnvironment={pairs}\n"
         )
-        if boot.rds_ca:
-            (self.merged / RDS_CA_FILE).parent.mkdir(parents=True, exist_ok=True)
-            (self.merged / RDS_CA_FILE).write_bytes(boot.rds_ca)
-        self.write_hosts(boot.hostname, boot.hosts)
-
-    def write_hosts(self, hostname: str, hosts: dict[str, str]) -> None:
-        (self.merged / "etc/hosts").write_text(hosts_file(hostname, hosts))
+        for name in (RDS_CA_FILE, API_CA_FILE) if boot.ca else ():
+            (self.merged / name).parent.mkdir(parents=True, exist_ok=True)
+            (self.merged / name).write_bytes(boot.ca)
+        (self.merged / "etc/hosts").write_text(hosts_file(boot.hostname))
+        resolv = self.merged / "etc/resolv.conf"
+        resolv.unlink(missing_ok=True)  # a link to a resolver stub, in some images
+        resolv.write_text(f"nameserver {boot.nameserver}\n" if boot.nameserver else "")
 
     # -------------------------------------------------------------- container
-    def start(self) -> None:
-        """Boot the container (returns at once; the data plane watches it)."""
+    def start(self, netns_path: str) -> None:
+        """Boot the container on network namespace ``netns_path`` (returns at once; the
+        data plane watches it)."""
         nspawn.ensure_runtime()
         self.mount()
         (self.dir / BOOT_ERROR).unlink(missing_ok=True)
@@ -214,7 +214,8 @@ class Instance:
             f"--machine={self.id}",
             f"--directory={self.merged}",
             f"--uuid={machine_uuid}",
-            "--resolv-conf=copy-host",
+            f"--network-namespace-path={netns_path}",
+            "--resolv-conf=off",
             "--timezone=off",
             "--link-journal=no",
             "--console=read-only",
@@ -228,7 +229,7 @@ class Instance:
                 env={"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")},
                 start_new_session=True,
             )
-        self.save(nspawn_pid=self._proc.pid, boot_started=time.time())
+        self.save(nspawn_pid=self._proc.pid, boot_started=time.time(), netns=netns_path)
 
     def exit_code(self) -> int | None:
         """The container's exit code once it ended (133: it rebooted), else None."""
@@ -323,12 +324,8 @@ class Instance:
         except OSError:
             return None
 
-    def tail(self, path: str, lines: int = 40) -> str:
-        text = self.read(path)
-        return "" if text is None else last_lines(text, lines)
-
     def cloud_init_output(self, lines: int = 40) -> str:
-        return self.tail("/var/log/cloud-init-output.log", lines)
+        return last_lines(self.read("/var/log/cloud-init-output.log") or "", lines)
 
     def journal(self, unit: str | None = None, lines: int = 40) -> str:
         """The tail of the instance's journal (one unit's, if given), read from its disk."""

@@ -106,7 +106,7 @@ class NetworkPlane:
         for eni in enis:  # ModifyNetworkInterfaceAttribute: the groups of each interface
             if eni["NetworkInterfaceId"] in vpc.interfaces:
                 vpc.set_groups(eni["NetworkInterfaceId"], [g["GroupId"] for g in eni["Groups"]])
-        internet = self._internet() if igws else self.internet
+        internet = self.ensure_internet() if igws else self.internet
         linked = internet is not None and vpc.ns in internet.links
         if igws and not linked:
             internet.connect(vpc)
@@ -130,7 +130,7 @@ class NetworkPlane:
         if errors:
             raise NetworkError("; ".join(errors))
 
-    def _internet(self) -> routes.Internet:
+    def ensure_internet(self) -> routes.Internet:
         if self.internet is None:
             self.internet = routes.Internet.create(self.owner, state_root=self.state_root)
         return self.internet
@@ -174,8 +174,11 @@ class NetworkPlane:
                     self._applied.pop((vpc.id, "public"), None)
 
     # -------------------------------------------------------------------- running
-    def start(self, interval: float = 1.0) -> NetworkPlane:
-        self.reconcile()  # the first round in the caller's thread: an error shows at once
+    def start(self, interval: float = 1.0, *, first: bool = True) -> NetworkPlane:
+        """Reconcile every ``interval`` in a thread; ``first``: the first round in the
+        caller's thread, so that an error shows at once (not when the API is not up yet)."""
+        if first:
+            self.reconcile()
         self._thread = threading.Thread(
             target=self._run, args=(interval,), name="network-plane", daemon=True
         )

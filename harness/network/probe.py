@@ -88,3 +88,24 @@ def until(ns: str | int, host: str, port: int, expected: str, limit: float = 5.0
         if time.monotonic() - t0 > limit:
             raise AssertionError(f"{host}:{port} from {ns}: {got!r}, not {expected!r}")
         time.sleep(0.05)
+
+
+def connect(ns: str | int, host: str, port: int, timeout: float = 2.0) -> str:
+    """From namespace ``ns``, to any TCP service: ``open`` (the handshake completed),
+    ``timeout`` (dropped: a security group, a route to nowhere), ``refused`` or
+    ``unreachable``."""
+
+    def attempt() -> str:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+        except TimeoutError:
+            return "timeout"
+        except ConnectionRefusedError:
+            return "refused"
+        except OSError as exc:
+            if exc.errno in (101, 113):  # ENETUNREACH, EHOSTUNREACH
+                return "unreachable"
+            raise
+        return "open"
+
+    return netns.in_netns(ns, attempt)

@@ -7,10 +7,13 @@ The integration fixtures, `make up`/`make down` (``harness/stack/up.py``), the l
 * ``emulator``: moto with the EC2 data plane (``harness/instances/dataplane.py``): the instance boots
   as a container and runs the exact user_data the EC2 API holds. A MariaDB stands in for
   RDS on the port the stack's database is given (``db_port``), and holds the master user
-  and the password Terraform stored in SSM; inside the instance the RDS endpoint name
-  resolves to it. Instances share the host's network, so the stack gets a free
-  ``app_port`` and binds the app to 127.0.0.1 (``app_listen_address``); the CloudWatch
-  agent's download is unreachable offline, so its install is off.
+  and the password Terraform stored in SSM. Every VPC is a real network
+  (``harness/instances/networking.py``): inside it the RDS endpoint name resolves to the
+  database's private address, behind its security group; the app listens on port 80 of the
+  instance's private address, and the suite reaches its public address as an internet
+  client at the operator's address (``OPERATOR_ADDRESS``, inside ``operator_cidr``),
+  through a loopback port the emulator gives (``harness/instances/internet_access.py``).
+  The CloudWatch agent's download is unreachable offline, so its install is off.
 * ``aws``: the standard credential chain, a key pair made for the run, SSH open to the
   runner's address only, the app on the instance's public address, RDS through an SSH
   tunnel via the instance.
@@ -36,7 +39,7 @@ import requests
 
 from harness.emulator.launcher import MotoServer
 from harness.instances.instance import RDS_CA_FILE
-from harness.net import free_port
+from harness.instances.internet_access import connect_url
 from harness.paths import REPO_ROOT
 from harness.runid import new_run_id
 from harness.stack.local_app import wait_healthy
@@ -48,6 +51,8 @@ from harness.sweeper.sweep import Inventory
 
 EMULATOR_AMI = "ami-785db401"  # any AMI moto knows: every emulated instance boots our image
 APP_READY_TIMEOUT = {"emulator": 900.0, "aws": 900.0}  # boot + user_data (apt, pip, app)
+# the suite's own address on the emulator's internet: the operator's (operator_cidr)
+OPERATOR_ADDRESS = "203.0.113.10"
 
 
 class DeploymentError(RuntimeError):
@@ -71,6 +76,8 @@ class Deployment:
     # the emulator's: until the booted instance's cloud-init is done (a clear error with its
     # logs when user_data failed); on AWS the health check alone waits
     boot_check: Callable[[Deployment, float], None] | None = None
+    # the app_url output as this machine reaches it (the emulator: through its internet)
+    reach: Callable[[str], str] | None = None
 
     @property
     def run_id(self) -> str:
@@ -106,7 +113,8 @@ class Deployment:
         """Until the instance's app answers: bounded; on the emulator a failed or slow
         bootstrap is reported with the tail of cloud-init-output.log and the unit's journal."""
         timeout = timeout or APP_READY_TIMEOUT[self.target]
-        self.app_url = self.outputs["app_url"].rstrip("/")
+        url = self.outputs["app_url"].rstrip("/")
+        self.app_url = self.reach(url).rstrip("/") if self.reach else url
         with self.stack.timer.stage("app", self.run_id):
             if self.boot_check is not None:
                 self.boot_check(self, timeout)
@@ -126,12 +134,10 @@ class Deployment:
 # ------------------------------------------------------------------------- emulator
 
 
-def emulator_inputs(app_port: int, db_port: int) -> dict:
+def emulator_inputs(db_port: int) -> dict:
     return {
-        "operator_cidr": "203.0.113.10/32",  # a documentation address: SSH is never used
+        "operator_cidr": f"{OPERATOR_ADDRESS}/32",  # the suite's clients, on the internet
         "ami_id": EMULATOR_AMI,
-        "app_port": app_port,
-        "app_listen_address": "127.0.0.1",  # the host's network: bind loopback only
         "install_cloudwatch_agent": False,  # its download is not reachable offline
         "db_port": db_port,
         # the emulator's CA, which the data plane gives every instance (harness/stack/standins.py)
@@ -160,7 +166,7 @@ def _emulator_stack(services: contextlib.ExitStack, moto, environment, run_id, w
         emulator_target(moto.url, session_name=f"terraform-{run_id}"),
         environment,
         run_id=run_id,
-        tf_vars=emulator_inputs(free_port(), db.port),
+        tf_vars=emulator_inputs(db.port),
         workdir=workdir,
     )
     if not detach:  # after destroy: the data plane removes the containers within seconds
@@ -176,6 +182,7 @@ def _emulator_stack(services: contextlib.ExitStack, moto, environment, run_id, w
         moto=moto,
         db_server=db,
         boot_check=_wait_booted,
+        reach=lambda url: connect_url(moto.url, OPERATOR_ADDRESS, url),
     )
     return dep, stand_in
 

@@ -36,12 +36,14 @@ locals {
   app_environment_file = join("\n", [for k in sort(keys(local.app_environment)) : "${k}=\"${local.app_environment[k]}\""])
 
   # gunicorn serves 'app:create_app()' from /opt/filestore with the app's own
-  # gunicorn.conf.py when it ships one; the bind address always comes from here.
+  # gunicorn.conf.py when it ships one; the bind address always comes from here:
+  # every address, port 80 (the web security group's port), as the unprivileged
+  # service user through CAP_NET_BIND_SERVICE (the unit in user_data).
   gunicorn_args = join(" ", concat(
     contains(local.app_file_paths, "gunicorn.conf.py")
     ? ["--config", "/opt/filestore/app/gunicorn.conf.py"]
     : ["--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--error-logfile", "-"],
-    ["--bind", "${var.app_listen_address}:${var.app_port}"],
+    ["--bind", "0.0.0.0:80"],
     var.gunicorn_workers == null ? [] : ["--workers", tostring(var.gunicorn_workers)],
   ))
 
@@ -81,8 +83,6 @@ locals {
     app_manifest                 = local.app_manifest
     app_requirements             = file("${var.app_source_dir}/requirements.txt")
     app_environment_file         = local.app_environment_file
-    app_listen_address           = var.app_listen_address
-    app_port                     = var.app_port
     gunicorn_args                = local.gunicorn_args
     install_cloudwatch_agent     = var.install_cloudwatch_agent
     db_ca_bundle_url             = var.db_ca_bundle_url
@@ -106,11 +106,4 @@ resource "aws_s3_object" "app" {
   source_hash = filemd5("${var.app_source_dir}/${each.key}")
 
   tags = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = var.app_listen_address != "0.0.0.0" || var.app_port == 80
-      error_message = "app_port must be 80 when the app listens on every address (0.0.0.0): the web security group opens port 80. Another port is for the emulator, whose instances share the host's network and listen on 127.0.0.1."
-    }
-  }
 }

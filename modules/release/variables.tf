@@ -92,30 +92,6 @@ variable "extra_app_environment" {
   }
 }
 
-variable "app_port" {
-  description = "TCP port gunicorn listens on (80 on EC2; on the emulator, whose instances share the host's network, a free port per stack)."
-  type        = number
-  default     = 80
-  nullable    = false
-
-  validation {
-    condition     = var.app_port >= 1 && var.app_port <= 65535 && floor(var.app_port) == var.app_port
-    error_message = "app_port must be an integer between 1 and 65535."
-  }
-}
-
-variable "app_listen_address" {
-  description = "IPv4 address gunicorn binds: \"0.0.0.0\" (every interface) on EC2; the emulator's instances share the host's network and bind \"127.0.0.1\"."
-  type        = string
-  default     = "0.0.0.0"
-  nullable    = false
-
-  validation {
-    condition     = can(regex("^[0-9]+(\\.[0-9]+){3}$", var.app_listen_address)) && can(cidrhost("${var.app_listen_address}/32", 0))
-    error_message = "app_listen_address must be an IPv4 address such as \"0.0.0.0\" or \"127.0.0.1\"."
-  }
-}
-
 variable "gunicorn_workers" {
   description = "Number of gunicorn worker processes. null: the app's gunicorn.conf.py decides (or gunicorn's default without one)."
   type        = number

@@ -8,12 +8,11 @@ locals {
   metrics_namespace = "${var.project}/${var.environment}"
   app_source_dir    = coalesce(var.app_source_dir, "${path.module}/../../app")
 
-  # Bound to every interface, the app is reached on the instance's public
-  # address; bound to one address, there.
-  app_host = var.app_listen_address != "0.0.0.0" ? var.app_listen_address : coalesce(
+  # The app listens on port 80 of every address: it is reached at the
+  # instance's public address (else its public DNS name, else its private IP).
+  app_url = format("http://%s", coalesce(
     module.compute.public_ip, module.compute.public_dns, module.compute.private_ip,
-  )
-  app_url = format("http://%s%s", local.app_host, var.app_port == 80 ? "" : ":${var.app_port}")
+  ))
 }
 
 module "network" {
@@ -32,7 +31,7 @@ module "security" {
   name_prefix   = local.name_prefix
   vpc_id        = module.network.vpc_id
   operator_cidr = var.operator_cidr
-  http_port     = 80 # the seed's front door; app_port is where gunicorn binds (see release)
+  http_port     = 80 # the seed's front door, where gunicorn binds (see release)
   db_port       = var.db_port
   tags          = var.tags
 }
@@ -106,8 +105,6 @@ module "release" {
   db_username                = module.database.username
   db_password_parameter_name = module.database.password_parameter_name
   max_upload_bytes           = var.max_upload_bytes
-  app_port                   = var.app_port
-  app_listen_address         = var.app_listen_address
   log_group_name             = module.monitoring.log_group_name
   metrics_namespace          = local.metrics_namespace
   install_cloudwatch_agent   = var.install_cloudwatch_agent

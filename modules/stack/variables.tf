@@ -104,20 +104,6 @@ variable "app_source_dir" {
   default     = null
 }
 
-variable "app_port" {
-  description = "TCP port the app listens on, open to the world; app_url names it when it is not 80."
-  type        = number
-  default     = 80
-  nullable    = false
-}
-
-variable "app_listen_address" {
-  description = "IPv4 address the app binds: \"0.0.0.0\" on EC2. Any other address is also the host of app_url (the emulator's instances share the host's network and bind \"127.0.0.1\")."
-  type        = string
-  default     = "0.0.0.0"
-  nullable    = false
-}
-
 variable "install_cloudwatch_agent" {
   description = "Install the CloudWatch agent on the web server (the emulator turns it off: its download is unreachable offline)."
   type        = bool

@@ -2,7 +2,8 @@
 
 The main stack (``deployment``) is applied once per run and shared by the modules of
 ``MAIN_STACK``, which run on one xdist worker (one ``xdist_group``), in that order: design
-and app, inside the instance, the instance role enforced, Prowler's scan, the browser, hostile clients, a replaced instance, then
+and app, inside the instance, the instance role enforced, Prowler's scan, the browser, hostile
+clients, reachability, a replaced instance, then
 drift and destroy.
 Every other integration module has a group of its own. TARGET=emulator (default) or
 TARGET=aws picks what provides the endpoints; the test bodies are the same.
@@ -28,6 +29,7 @@ MAIN_STACK = (
     "test_prowler",
     "test_browser",
     "test_hostile",
+    "test_network",
     "test_replace",
     "test_teardown",
 )

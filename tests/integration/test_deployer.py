@@ -40,7 +40,7 @@ def _stack(moto, environment, tmp_path, toolchain, policy=None) -> Stack:
         emulator_target(moto.url, session_name=f"terraform-{run_id}", deployer_policy=policy),
         environment,
         run_id=run_id,
-        tf_vars=emulator_inputs(free_port(), free_port()),
+        tf_vars=emulator_inputs(free_port()),
         workdir=tmp_path,
         toolchain=toolchain,
     ).prepare()

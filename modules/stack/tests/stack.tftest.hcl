@@ -100,7 +100,7 @@ run "names_paths_and_url" {
 
   assert {
     condition     = output.app_url == "http://198.51.100.7" && output.db_port == 3306 && module.network.vpc_cidr == "10.0.0.0/16"
-    error_message = "A /16 VPC; on port 80 and every interface, the app is at the instance's public address, without a port."
+    error_message = "A /16 VPC; the app (port 80, every interface) is at the instance's public address, without a port."
   }
 
   assert {
@@ -109,18 +109,25 @@ run "names_paths_and_url" {
   }
 }
 
-run "an_app_on_loopback_and_another_database_port" {
+run "an_instance_without_a_public_address_and_another_database_port" {
   command = plan
 
   variables {
-    app_listen_address = "127.0.0.1"
-    app_port           = 18080
-    db_port            = 33061
+    db_port = 33061
+  }
+
+  override_resource {
+    target = module.compute.aws_instance.this
+    values = {
+      public_ip  = ""
+      public_dns = ""
+      private_ip = "10.0.1.10"
+    }
   }
 
   assert {
-    condition     = output.app_url == "http://127.0.0.1:18080"
-    error_message = "Bound to one address on another port, the app is at that address and port."
+    condition     = output.app_url == "http://10.0.1.10"
+    error_message = "Without a public IP or DNS name, the app is at the instance's private IP, on port 80."
   }
 
   assert {

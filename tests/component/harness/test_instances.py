@@ -2,7 +2,9 @@
 
 Against a real moto server started with ``instances=True``: each instance is a
 systemd-nspawn container of the emulator's image, whose cloud-init runs the user data the
-EC2 API holds. Slow-ish (the first run builds the image: a few minutes, then cached).
+EC2 API holds, in its VPC: a public subnet whose route goes to an internet gateway, a
+security group opening the web port. Slow-ish (the first run builds the image: a few
+minutes, then cached).
 """
 
 from __future__ import annotations
@@ -18,15 +20,20 @@ import pytest
 import requests
 
 from harness.emulator.launcher import MotoServer
+from harness.instances import internet_access
 from harness.instances.dataplane import Ec2ActionHook
 from harness.instances.instance import Instance, InstanceError, wait_ready, web_user_data
+from harness.instances.public_subnet import PublicSubnet, public_subnet
 from harness.instances.sweep import sweep
-from harness.net import free_port, port_open
+from harness.network import netns
+from harness.network import sweep as network_sweep
 from harness.wait import wait_for
 
 pytestmark = pytest.mark.xdist_group("instances")
 AMI = "ami-12c6146b"
 BUCKET = "instance-probe"
+PORT = 8080  # the web service's, open in the instance's security group
+CLIENT = "203.0.113.77"  # an internet client
 # After the web service: a per-boot counter, and a probe that uses the instance role
 # (through IMDS) to write to S3 on the emulator.
 PROBE = """echo "user_data ran" >> /var/lib/user-data-runs
@@ -56,13 +63,15 @@ def _lines(inst: Instance, path: str) -> int:
     return len((inst.read(path) or "").splitlines())
 
 
-def _run(moto: MotoServer, user_data: str, **kwargs) -> Instance:
+def _run(moto: MotoServer, user_data: str, net: PublicSubnet | None = None, **kwargs) -> Instance:
+    net = net or public_subnet(moto.client("ec2"), ingress_ports=(PORT,))
     iid = moto.client("ec2").run_instances(
         ImageId=AMI,
         MinCount=1,
         MaxCount=1,
         UserData=gzip.compress(user_data.encode()),
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "run_id", "Value": "x"}]}],
+        **net.launch_args(),
         **kwargs,
     )["Instances"][0]["InstanceId"]
     inst = Instance(iid)
@@ -72,6 +81,16 @@ def _run(moto: MotoServer, user_data: str, **kwargs) -> Instance:
 
 def _gone(inst: Instance) -> bool:
     return not inst.exists() and not inst.mounted() and not inst.cgroup.unified.exists()
+
+
+def _public_ip(moto: MotoServer, inst: Instance) -> str:
+    desc = moto.client("ec2").describe_instances(InstanceIds=[inst.id])
+    return desc["Reservations"][0]["Instances"][0]["PublicIpAddress"]
+
+
+def _web(moto: MotoServer, inst: Instance) -> str:
+    """The web port from an internet client: open, timeout, refused, unreachable."""
+    return internet_access.probe(moto.url, CLIENT, _public_ip(moto, inst), PORT)
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +110,12 @@ def web(moto, make_instance_profile):
     }
     profile = make_instance_profile(moto, "probe", may_write_probe)
     moto.client("s3").create_bucket(Bucket=BUCKET)
+    ec2 = moto.client("ec2")
+    net = public_subnet(ec2, ingress_ports=(PORT,))
+    private = ec2.create_subnet(VpcId=net.vpc_id, CidrBlock="10.20.10.0/24")["Subnet"]
+    moto.client("rds").create_db_subnet_group(
+        DBSubnetGroupName="probe", DBSubnetGroupDescription="x", SubnetIds=[private["SubnetId"]]
+    )
     db = moto.client("rds").create_db_instance(
         DBInstanceIdentifier="probe-db",
         Engine="mysql",
@@ -98,30 +123,33 @@ def web(moto, make_instance_profile):
         MasterUsername="admin",
         MasterUserPassword="not-used-here",
         AllocatedStorage=20,
+        DBSubnetGroupName="probe",
+        VpcSecurityGroupIds=[net.group_id],
     )["DBInstance"]
-    port = free_port()
     inst = _run(
         moto,
-        web_user_data(port, then=PROBE.replace("BUCKET", BUCKET)),
+        web_user_data(PORT, then=PROBE.replace("BUCKET", BUCKET)),
+        net,
         IamInstanceProfile={"Arn": profile["Arn"]},
     )
     wait_ready(inst, timeout=300, unit="web.service")
-    return inst, port, db["Endpoint"]["Address"]
+    return inst, private["CidrBlock"], db["Endpoint"]["Address"]
 
 
-def test_user_data_ran_once_and_its_service_answers_on_the_hosts_loopback(web):
-    inst, port, _ = web
-    assert requests.get(f"http://127.0.0.1:{port}/", timeout=5).text == "hello\n"
+def test_user_data_ran_once_and_its_service_answers_on_the_public_address(web, moto):
+    inst, _, _ = web
+    url = internet_access.connect_url(moto.url, CLIENT, f"http://{_public_ip(moto, inst)}:{PORT}/")
+    assert requests.get(url, timeout=10).text == "hello\n"
     assert inst.exec("systemctl", "is-active", "web.service").stdout.strip() == "active"
     assert "status: done" in inst.exec("cloud-init", "status", "--long").stdout
     assert _lines(inst, "/var/lib/user-data-runs") == 1
 
 
 def test_cloud_init_got_the_exact_user_data_of_the_ec2_api(web):
-    inst, port, _ = web
+    inst, _, _ = web
     seed = inst.path("/var/lib/cloud/seed/nocloud/user-data").read_bytes()
     assert (
-        gzip.decompress(seed) == web_user_data(port, then=PROBE.replace("BUCKET", BUCKET)).encode()
+        gzip.decompress(seed) == web_user_data(PORT, then=PROBE.replace("BUCKET", BUCKET)).encode()
     )
     assert json.loads(inst.read("/var/lib/cloud/data/result.json"))["v1"]["errors"] == []
 
@@ -145,9 +173,11 @@ def test_sdk_settings_come_from_systemd_and_imdsv1_is_refused(web, moto):
         line.split("=", 1)
         for line in inst.exec("systemctl", "show-environment").stdout.splitlines()
     )
-    assert env["AWS_ENDPOINT_URL"] == moto.url
+    # the emulator as an https endpoint on the internet; IMDS at the subnet's router
+    assert env["AWS_ENDPOINT_URL"] == "https://198.51.100.10"
+    assert env["AWS_CA_BUNDLE"] == "/etc/filestore-emulator/aws-ca-bundle.pem"
     imds = env["AWS_EC2_METADATA_SERVICE_ENDPOINT"]
-    assert imds.startswith("http://127.0.0.1:")
+    assert imds.startswith("http://10.20.0.1:")
     assert inst.endpoints() == {k: v for k, v in env.items() if k.startswith("AWS_")}
     code = inst.exec(
         "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", imds + "latest/meta-data/"
@@ -155,28 +185,37 @@ def test_sdk_settings_come_from_systemd_and_imdsv1_is_refused(web, moto):
     assert code.stdout == "401"
 
 
-def test_the_rds_endpoint_resolves_to_the_hosts_loopback(web):
-    inst, _, address = web
-    assert inst.exec("getent", "hosts", address).stdout.split()[0] == "127.0.0.1"
+def test_names_resolve_as_in_the_vpc(web):
+    """The RDS endpoint: the database's private address in its subnet group's subnet; the
+    registries: their addresses on the emulator's internet; anything else: nothing."""
+    import ipaddress
+
+    inst, private_cidr, address = web
+    db_ip = inst.exec("getent", "hosts", address).stdout.split()[0]
+    assert ipaddress.ip_address(db_ip) in ipaddress.ip_network(private_cidr)
+    assert inst.exec("getent", "hosts", "pypi.org").stdout.split()[0].startswith("198.51.100.")
+    assert inst.exec("getent", "hosts", "example.com").returncode != 0
 
 
 def test_reboot_stop_start_keep_the_disk_and_never_rerun_user_data(web, moto):
-    inst, port, _ = web
+    inst, _, _ = web
     ec2 = moto.client("ec2")
     assert _lines(inst, "/var/lib/boots") == 1
 
     ec2.reboot_instances(InstanceIds=[inst.id])
     wait_for(lambda: _lines(inst, "/var/lib/boots") == 2, timeout=90, what="the reboot")
-    wait_for(lambda: port_open("127.0.0.1", port), timeout=30, what="web after reboot")
+    wait_for(lambda: _web(moto, inst) == "open", timeout=30, what="web after reboot")
 
+    address = _public_ip(moto, inst)
     ec2.stop_instances(InstanceIds=[inst.id])
     wait_for(lambda: not inst.mounted() and not inst.running(), timeout=60, what="the stop")
-    assert not port_open("127.0.0.1", port)
+    # as on EC2, a stopped instance loses its public IP (and gets a new one at start)
+    assert internet_access.probe(moto.url, CLIENT, address, PORT) != "open"
     assert (inst.upper / "var/lib/boots").exists()  # the disk stays
 
     ec2.start_instances(InstanceIds=[inst.id])
     wait_for(lambda: _lines(inst, "/var/lib/boots") == 3, timeout=90, what="the start")
-    wait_for(lambda: port_open("127.0.0.1", port), timeout=30, what="web after start")
+    wait_for(lambda: _web(moto, inst) == "open", timeout=30, what="web after start")
     assert _lines(inst, "/var/lib/user-data-runs") == 1
 
 
@@ -221,12 +260,17 @@ def test_nothing_outlives_the_emulator(sig):
     try:
         inst = _run(moto, "#!/bin/bash\nsleep 3600\n")
         pid = moto._proc.pid
+        prefix = f"{netns.PREFIX}p{pid}-"
+        made = [n for n in network_sweep.ours_in_netns() if n.startswith(prefix)]
+        assert f"{prefix}{inst.id}" in made and f"{prefix}internet" in made, made
         os.kill(pid, sig)
         moto._proc.wait(timeout=90)
         if sig == signal.SIGKILL:
             wait_for(lambda: not inst.running(), timeout=60, what="the orphan to halt")
             assert inst.id in sweep()
+            assert set(made) <= set(network_sweep.sweep())  # its owner is dead
         assert _gone(inst)
+        assert not [n for n in network_sweep.ours_in_netns() if n.startswith(prefix)]
     finally:
         moto.stop()
 

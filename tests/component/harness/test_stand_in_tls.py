@@ -100,6 +100,6 @@ def test_the_stand_in_serves_the_endpoint_name_and_the_parameter_group(aws, tmp_
 
 
 def test_the_emulator_gives_instances_its_ca_as_the_bundle():
-    assert emulator_inputs(8080, 3307)["db_ca_bundle_url"] == (
+    assert emulator_inputs(3307)["db_ca_bundle_url"] == (
         "file:///etc/filestore-emulator/rds-ca-bundle.pem"
     )

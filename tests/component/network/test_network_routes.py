@@ -115,3 +115,80 @@ def test_the_only_way_out_is_the_harness_forwarder_through_route_and_egress(net,
         assert forwarder.connections == 1
     finally:
         forwarder.stop()
+
+
+def test_the_api_endpoint_terminates_tls_with_the_emulators_ca(net, serve):
+    """The instances' AWS endpoint: https at an internet address, checked against the
+    emulator's CA (their AWS_CA_BUNDLE), relayed in plain to the host's loopback."""
+    import socket
+    import ssl
+
+    from harness.emulator.ca import emulator_ca
+    from harness.network import netns
+    from harness.network.services import _server_context
+
+    vpc, internet, ns, _ = net
+    host_side = serve(None, "127.0.0.1", 0, "emulator")
+    internet.add_address(EMULATOR)
+    tls = _server_context(EMULATOR)
+    forwarder = Forwarder(internet.ns, (EMULATOR, 443), host_side.sock.getsockname(), tls=tls)
+    forwarder.start()
+    client = ssl.create_default_context(cadata=emulator_ca().cert_pem.decode())
+
+    def exchange() -> bytes:
+        raw = socket.create_connection((EMULATOR, 443), timeout=5)
+        with client.wrap_socket(raw, server_hostname=EMULATOR) as conn:
+            conn.sendall(b"ping\n")
+            data = b""
+            while data.count(b"\n") < 2 and (chunk := conn.recv(100)):
+                data += chunk
+            return data
+
+    try:
+        assert netns.in_netns(ns["web"], exchange) == b"emulator\nping\n"
+        assert probe(ns["web"], EMULATOR, 443) != "emulator"  # plain text is not relayed
+    finally:
+        forwarder.stop()
+
+
+def test_a_loopback_port_reaches_a_public_ip_as_an_internet_client(net, serve):
+    """The other direction: a program on the host reaches an instance's public address
+    from a client at an address of its choosing; the instance's group decides."""
+    import socket
+
+    vpc, internet, ns, _ = net
+    operator, stranger = "198.51.100.8", "203.0.113.19"  # clients of this test's own
+    serve(ns["web"], "10.0.1.10", 80, "web")
+    web_80 = {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80}
+    group = {
+        "GroupId": "sg-web",
+        "IpPermissions": [{**web_80, "IpRanges": [{"CidrIp": f"{operator}/32"}]}],
+        "IpPermissionsEgress": [],
+    }
+    sg.apply(vpc.ns, [group], vpc.ports())
+    routes.apply_edge(vpc, internet, {"eni-web": "54.0.0.10"})
+    ways = {
+        who: Forwarder(
+            None,
+            ("127.0.0.1", 0),
+            ("54.0.0.10", 80),
+            1.0,
+            connect_ns=internet.client(who.replace(".", "-"), who),
+        ).start()  # fmt: skip
+        for who in (operator, stranger)
+    }
+
+    def banner(port: int) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            conn.sendall(b"ping\n")
+            try:
+                return conn.recv(100)
+            except ConnectionResetError:  # closed with our ping unread
+                return b""
+
+    try:
+        assert banner(ways[operator].port).startswith(b"web")
+        assert banner(ways[stranger].port) == b""  # dropped: the relay gave up, closed
+    finally:
+        for forwarder in ways.values():
+            forwarder.stop()

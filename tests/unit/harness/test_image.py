@@ -18,9 +18,28 @@ def test_the_key_follows_the_recipe():
         dataclasses.replace(base, suite="trixie"),
         dataclasses.replace(base, files={**base.files, "etc/motd": "hi\n"}),
         dataclasses.replace(base, certificates={"extra.crt": "x"}),
+        dataclasses.replace(base, enabled_units=()),
         dataclasses.replace(base, steps=base.steps + 1),
     ]
     assert len({r.key() for r in changed} | {base.key()}) == len(changed) + 1
+
+
+def test_the_recipe_has_an_sshd_for_keys_only_and_no_host_key():
+    """As the Ubuntu AMI: openssh-server enabled on port 22 of every address, no password,
+    no root; the host keys are each instance's (cloud-init's ``ssh`` module, first boot)."""
+    recipe = image.Recipe()
+    assert "openssh-server" in recipe.packages and "ssh.service" in recipe.enabled_units
+    sshd = recipe.files["etc/ssh/sshd_config.d/50-filestore-emulator.conf"].splitlines()
+    for line in ("Port 22", "ListenAddress 0.0.0.0", "ListenAddress ::"):
+        assert line in sshd
+    for line in ("PasswordAuthentication no", "KbdInteractiveAuthentication no"):
+        assert line in sshd
+    assert "PermitRootLogin no" in sshd
+    cfg = recipe.files["etc/cloud/cloud.cfg.d/99-filestore-emulator.cfg"]
+    # Debian's module lists stand (its cloud_init_modules has `ssh`); keys are made, not kept
+    assert "cloud_init_modules" not in cfg and "ssh_deletekeys: true" in cfg
+    assert "ssh_genkeytypes: [ ed25519, ecdsa ]" in cfg and "ssh_pwauth: false" in cfg
+    assert not any("ssh_host_" in path for path in recipe.files)
 
 
 def test_without_package_access_the_build_fails_clearly_and_caches_nothing(tmp_path):

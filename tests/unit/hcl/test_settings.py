@@ -57,8 +57,6 @@ SETTINGS = [
         lambda v: v >= 30,
     ),
     # the same in every environment; the emulator target sets them (docs/CONTRACTS.md)
-    ("app_port", ["release.app_port"], None, None),  # the security group opens 80 regardless
-    ("app_listen_address", ["release.app_listen_address"], None, None),
     ("install_cloudwatch_agent", ["release.install_cloudwatch_agent"], None, None),
     ("db_ca_bundle_url", ["release.db_ca_bundle_url"], None, None),
     ("db_port", ["database.port", "security.db_port"], None, None),
