@@ -39,7 +39,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -51,6 +50,7 @@ from typing import Any
 import yaml
 
 from harness import compliance
+from harness.proc import run_timed
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG = REPO_ROOT / ".checkov.yaml"
@@ -171,14 +171,10 @@ class Scan:
         cmd += ["--output-file-path", str(self.out_dir)]
         env = {**os.environ, "BC_SKIP_MAPPING": "TRUE"}  # no mapping download either
         env["LOG_LEVEL"] = os.environ.get("CHECKOV_LOG_LEVEL", "WARNING")
-        start = time.monotonic()
-        try:
-            proc = subprocess.run(
-                cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise GateError(f"checkov did not finish in {timeout:.0f}s: {' '.join(cmd)}") from exc
-        self.duration = time.monotonic() - start
+        proc, self.duration = run_timed(
+            cmd, cwd=REPO_ROOT, env=env, timeout=timeout, what=f"checkov ({' '.join(cmd)})",
+            error=GateError,
+        )  # fmt: skip
         report = self.out_dir / "results_json.json"
         if proc.returncode not in (0, 1) or not report.is_file():
             tail = "\n".join((proc.stderr or proc.stdout).splitlines()[-30:])

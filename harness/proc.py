@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from harness.host import tail
@@ -206,3 +207,18 @@ def proc_start_time(pid: int) -> str | None:
 def process_alive(pid: int | None, start_time: str | None) -> bool:
     """Is that process (same pid *and* start time: not a reused pid) still there?"""
     return bool(pid) and proc_start_time(pid) == start_time
+
+
+def run_timed(
+    cmd: list[str], *, cwd, env: dict, timeout: float, what: str, error: type[Exception]
+) -> tuple[subprocess.CompletedProcess, float]:
+    """A tool run to its end, its output captured: ``(completed, seconds)``; ``error(...)``
+    naming ``what`` when it outlives ``timeout``."""
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(
+            cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise error(f"{what} did not finish in {timeout:.0f}s") from exc
+    return proc, time.monotonic() - start

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.compliance import prowler
 from harness.compliance.catalogue import REPO_ROOT, VERDICTS, Catalogue, Control, Exception_
+from harness.compliance.prowler import Report, verdicts
 
 GRAPH_CLASS = "checkov.common.graph.checks_infra.base_check"
 MODULE_PREFIX = re.compile(r"^(?:module\.[^.]+(?:\[[^\]]*\])?\.)*")
@@ -269,13 +269,13 @@ def _probes(control: Control, junit: dict[str, str]) -> list[Finding]:
     return findings
 
 
-def prowler_findings(control: Control, reports: list[prowler.Report]) -> list[Finding]:
+def prowler_findings(control: Control, reports: list[Report]) -> list[Finding]:
     """The control's Prowler checks on the stack's resources; a check that judged none of
     them is NOT_EVALUATED (the scan ran, and this check proved nothing about the stack)."""
     findings = []
     scans = ", ".join(sorted({f"prowler {r.version} ({r.target})" for r in reports}))
     for check in control.prowler:
-        found = prowler.verdicts(reports, check)
+        found = verdicts(reports, check)
         findings += [
             Finding(check, f.resource, f.region, verdict, scans, f.detail) for verdict, f in found
         ]
@@ -286,7 +286,7 @@ def prowler_findings(control: Control, reports: list[prowler.Report]) -> list[Fi
 
 
 def runtime_layer(
-    control: Control, junit: dict[str, str] | None, reports: list[prowler.Report] | None = None
+    control: Control, junit: dict[str, str] | None, reports: list[Report] | None = None
 ) -> LayerVerdict:
     """The integration tests that probe the deployed resource (JUnit) and Prowler's checks
     of it (``reports/prowler-*.json``); a source that did not run is left out, with a note."""
@@ -313,7 +313,7 @@ def assess(
     types: dict[str, list[str]] | None = None,
     junit: dict[str, str] | None = None,
     today: dt.date | None = None,
-    reports: list[prowler.Report] | None = None,
+    reports: list[Report] | None = None,
 ) -> Assessment:
     assessor = Assessor(cat, types, today)
     assessor.register(scans)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.compliance import drift_mirrors as mirrors
+import harness.compliance.drift_mirrors as mirrors
 from harness.compliance.catalogue import DRIFT_SELECTOR, REPO_ROOT, Catalogue
 from harness.stack.drift import EMULATOR_DRIFT
 

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.compliance.catalogue import REPO_ROOT
 from harness.log import logger
+from harness.proc import run_timed
 
 VENV = REPO_ROOT / ".venv-prowler"
 GUARD = Path(__file__).resolve().parent / "prowler_guard.py"
@@ -175,14 +174,10 @@ def scan(
     else:
         env, target = {**os.environ, "PROWLER_GUARD": "off"}, "aws"
     log.info("prowler %s: %d checks of %s on %s", version(venv), len(checks), SERVICES, target)
-    start = time.monotonic()
-    try:
-        proc = subprocess.run(
-            cmd, cwd=out_dir, env=env, capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ProwlerError(f"prowler did not finish in {timeout:.0f}s") from exc
-    seconds = round(time.monotonic() - start, 1)
+    proc, seconds = run_timed(
+        cmd, cwd=out_dir, env=env, timeout=timeout, what="prowler", error=ProwlerError
+    )
+    seconds = round(seconds, 1)
     (out_dir / "prowler.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     refused = [ln for ln in proc.stderr.splitlines() if ln.startswith("prowler_guard: refused")]
     if refused:

@@ -45,6 +45,20 @@ class Server:
         self.sock.close()
 
 
+def _handshake(host: str, port: int, timeout: float) -> socket.socket | str:
+    """A connected socket, or why not: ``timeout``, ``refused``, ``unreachable``."""
+    try:
+        return socket.create_connection((host, port), timeout=timeout)
+    except TimeoutError:
+        return "timeout"
+    except ConnectionRefusedError:
+        return "refused"
+    except OSError as exc:
+        if exc.errno in (101, 113):  # ENETUNREACH, EHOSTUNREACH
+            return "unreachable"
+        raise
+
+
 def probe(ns: str | int, host: str, port: int, timeout: float = 0.5, reply: float = 5.0) -> str:
     """From namespace ``ns``: the server's banner when the connection works and its echo
     came back, else ``timeout`` (the connection dropped: a security group), ``refused``,
@@ -53,16 +67,9 @@ def probe(ns: str | int, host: str, port: int, timeout: float = 0.5, reply: floa
     machine may be slow to run the server's thread, never the kernel's handshake."""
 
     def attempt() -> str:
-        try:
-            sock = socket.create_connection((host, port), timeout=timeout)
-        except TimeoutError:
-            return "timeout"
-        except ConnectionRefusedError:
-            return "refused"
-        except OSError as exc:
-            if exc.errno in (101, 113):  # ENETUNREACH, EHOSTUNREACH
-                return "unreachable"
-            raise
+        sock = _handshake(host, port, timeout)
+        if isinstance(sock, str):
+            return sock
         with sock:
             sock.settimeout(reply)
             data = b""
@@ -96,16 +103,10 @@ def connect(ns: str | int, host: str, port: int, timeout: float = 2.0) -> str:
     ``unreachable``."""
 
     def attempt() -> str:
-        try:
-            socket.create_connection((host, port), timeout=timeout).close()
-        except TimeoutError:
-            return "timeout"
-        except ConnectionRefusedError:
-            return "refused"
-        except OSError as exc:
-            if exc.errno in (101, 113):  # ENETUNREACH, EHOSTUNREACH
-                return "unreachable"
-            raise
+        sock = _handshake(host, port, timeout)
+        if isinstance(sock, str):
+            return sock
+        sock.close()
         return "open"
 
     return netns.in_netns(ns, attempt)
