@@ -55,10 +55,13 @@ def image_times(cold: bool) -> tuple[float, str, float]:
 def one_instance(moto: MotoServer) -> dict[str, float]:
     ec2 = moto.client("ec2")
     net = public_subnet(ec2, ingress_ports=(PORT,))
-    address = ""
+    address = {}
 
     def web(timeout: float = 0.5) -> str:
-        return probe(moto.url, CLIENT, address, PORT, timeout=timeout)
+        if not address.get("ip"):  # read at launch and again after a start (a new public IP)
+            desc = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+            address["ip"] = desc.get("PublicIpAddress", "")
+        return probe(moto.url, CLIENT, address["ip"], PORT, timeout=timeout)
 
     def serving(what: str, since: float) -> float:
         wait_for(lambda: web() == "open", timeout=120, interval=0.1, what=what)
@@ -72,9 +75,6 @@ def one_instance(moto: MotoServer) -> dict[str, float]:
         UserData=gzip.compress(web_user_data(PORT).encode()),
         **net.launch_args(),
     )["Instances"][0]["InstanceId"]
-    address = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0][
-        "PublicIpAddress"
-    ]
     inst = Instance(iid)
     wait_for(inst.exists, timeout=30, what=f"{iid} on disk")
     wait_ready(inst, timeout=180, unit="web.service")
@@ -98,6 +98,7 @@ def one_instance(moto: MotoServer) -> dict[str, float]:
     ec2.stop_instances(InstanceIds=[iid])
     wait_for(lambda: not inst.mounted(), timeout=60, what="the stop")
     ec2.start_instances(InstanceIds=[iid])
+    address.clear()  # as on EC2, the stop released its public IP: the start gives a new one
     row["stop+start"] = serving("web after start", t0)
     t0 = time.monotonic()
     ec2.terminate_instances(InstanceIds=[iid])

@@ -83,6 +83,12 @@ def _gone(inst: Instance) -> bool:
     return not inst.exists() and not inst.mounted() and not inst.cgroup.unified.exists()
 
 
+def _state(ec2, iid: str) -> str:
+    return ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"][
+        "Name"
+    ]
+
+
 def _public_ip(moto: MotoServer, inst: Instance) -> str:
     desc = moto.client("ec2").describe_instances(InstanceIds=[inst.id])
     return desc["Reservations"][0]["Instances"][0]["PublicIpAddress"]
@@ -243,13 +249,20 @@ def test_an_instance_never_ready_times_out_with_diagnostics(moto):
 def test_an_instance_that_powers_off_is_stopped_in_the_api(moto):
     inst = _run(moto, "#!/bin/bash\nsystemctl poweroff\n")
     ec2 = moto.client("ec2")
-
-    def state() -> str:
-        desc = ec2.describe_instances(InstanceIds=[inst.id])["Reservations"][0]["Instances"][0]
-        return desc["State"]["Name"]
-
-    wait_for(lambda: state() == "stopped", timeout=90, what="the API to show the stop")
+    wait_for(lambda: _state(ec2, inst.id) == "stopped", timeout=90, what="the API to show the stop")
     assert "exited with status 0" in inst.read_boot_error()
+
+
+def test_an_instance_whose_network_cannot_be_made_is_stopped_with_the_reason(moto):
+    """moto's default VPC gives an instance launched without a subnet an address outside
+    its subnet: no interface is made for it, and the boot fails naming the ENI."""
+    ec2 = moto.client("ec2")
+    iid = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    desc = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    eni = desc["NetworkInterfaces"][0]["NetworkInterfaceId"]
+    wait_for(lambda: _state(ec2, iid) == "stopped", timeout=60, what="the API to show the stop")
+    error = Instance(iid).read_boot_error()
+    assert "could not boot" in error and eni in error, error
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
