@@ -90,6 +90,7 @@ class InstanceNetworks:
         self.clients: dict[str, str] = {}  # internet client address -> its namespace
         self.access: dict[tuple[str, str, int], Forwarder] = {}
         self._lock = threading.RLock()
+        self._errors: dict[str, str] = {}  # database id -> the last error said of it
 
     @property
     def api_url(self) -> str:
@@ -161,17 +162,24 @@ class InstanceNetworks:
             }
             for dbid in set(self.databases) - set(wanted):
                 self._remove_database(dbid)
-            for dbid, db in wanted.items():
-                if dbid not in self.databases:
-                    self.databases[dbid] = self._add_database(db)
-                self._follow_groups(self.databases[dbid], db)
+            for dbid, db in wanted.items():  # one database's trouble holds up nothing else
+                try:
+                    if dbid not in self.databases:
+                        self.databases[dbid] = self._add_database(db)
+                    self._follow_groups(self.databases[dbid], db)
+                except Exception as exc:
+                    if self._errors.get(dbid) != str(exc):  # said once, retried each round
+                        log.warning(f"{dbid}: its network interface: {exc}")
+                    self._errors[dbid] = str(exc)
+                else:
+                    self._errors.pop(dbid, None)
             for vpc_id, resolver in self.resolvers.items():
                 records = InternetServices.records()
                 for inst in instances:
                     if inst.get("VpcId") == vpc_id and inst.get("PrivateDnsName"):
                         records[inst["PrivateDnsName"]] = inst["PrivateIpAddress"]
                 for dbid, net in self.databases.items():
-                    if net.vpc_id == vpc_id:
+                    if net.vpc_id == vpc_id and dbid in wanted:
                         records[wanted[dbid]["Endpoint"]["Address"]] = net.address
                 resolver.set_records(records)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import ipaddress
 import json
+import threading
 
 import pytest
 
@@ -128,3 +129,36 @@ def test_bad_requests_get_a_clear_error_and_change_nothing(path, query, status, 
     got_status, body = _get(NetworkAccessApp(_moto, networks), path, query)
     assert got_status.startswith(status) and says in body["error"]
     assert networks.calls == []
+
+
+def test_one_databases_trouble_holds_up_no_other_database_and_no_instance(caplog):
+    """A database whose interface cannot be made is said once and retried; the others
+    (and the instances the data plane boots after ``sync``) go on."""
+    from harness.instances.networking import DatabaseNet, InstanceNetworks
+
+    class Networks(InstanceNetworks):
+        def __init__(self) -> None:  # no plane, no namespace: the bookkeeping only
+            self.databases, self.resolvers, self._errors = {}, {}, {}
+            self._lock = threading.RLock()
+
+        def _add_database(self, db):
+            if db["DBInstanceIdentifier"] == "broken":
+                raise NetworkError("subnet-1: no free address left in 10.0.10.0/28")
+            return DatabaseNet("ns", "eni-1", "10.0.10.14", None, "vpc-1")
+
+        def _follow_groups(self, net, db):
+            pass
+
+    def db(name: str) -> dict:
+        return {
+            "DBInstanceIdentifier": name,
+            "Endpoint": {"Address": f"{name}.x.rds.amazonaws.com", "Port": 3306},
+            "DBSubnetGroup": {"Subnets": [{"SubnetIdentifier": "subnet-1"}]},
+        }
+
+    networks = Networks()
+    for _ in range(3):
+        networks.sync([db("broken"), db("fine")], [])
+    assert set(networks.databases) == {"fine"}
+    said = [r.message for r in caplog.records if "broken" in r.message]
+    assert said == ["broken: its network interface: subnet-1: no free address left in 10.0.10.0/28"]
