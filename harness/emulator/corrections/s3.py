@@ -11,6 +11,13 @@ Conditions in bucket policies (the TLS-only ``aws:SecureTransport`` deny) are ev
    ends up untagged (a drift on every plan, and invisible to a search by tag).
    :class:`BucketTagsOnCreate` applies them with a PutBucketTagging right after a
    successful create. Upstream: moto/s3/responses.py, ``_bucket_response_put``.
+4. **Deleting a key with a delete marker in a bucket whose versioning was suspended**
+   answers 500: moto pops every version of the key and calls ``dispose()`` on each, which
+   a ``FakeDeleteMarker`` lacks (``AttributeError``). Destroying a stack hits it when the
+   provider suspends versioning (the versioning resource's delete) while objects deleted
+   before left markers: the destroy retried for ever. A marker holds no data to dispose of.
+   Upstream: moto/s3/models.py, ``FakeDeleteMarker`` (or ``_VersionedKeyStore.pop`` in
+   moto/s3/utils.py skipping markers).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from urllib.parse import quote_plus
 from xml.sax.saxutils import escape
 
 from moto.core.responses import ActionResult
-from moto.s3.models import S3Backend
+from moto.s3.models import FakeDeleteMarker, S3Backend
 from moto.s3.responses import S3Response
 from werkzeug.test import run_wsgi_app
 
@@ -191,6 +198,12 @@ class BucketTagsOnCreate:
         return [body]
 
 
+def _dispose_marker(self, garbage: bool = False) -> None:
+    """A delete marker holds no data: nothing to dispose of."""
+
+
 def apply() -> None:
+    if not hasattr(FakeDeleteMarker, "dispose"):
+        FakeDeleteMarker.dispose = _dispose_marker
     S3Response.list_object_versions = _list_object_versions
     S3Backend._url_module = property(_s3_urls_with_line_breaks)

@@ -229,6 +229,24 @@ def test_a_bucket_of_awkward_keys_empties_the_way_the_provider_does_it(moto):
     assert "force-destroy" not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
 
 
+def test_a_key_with_a_delete_marker_goes_after_versioning_was_suspended(moto):
+    """As a destroy does it: objects deleted while versioned left markers, the versioning
+    resource's delete suspended versioning, then the bucket is emptied (moto answered 500)."""
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket="marker-then-suspend")
+    enabled = {"Status": "Enabled"}
+    s3.put_bucket_versioning(Bucket="marker-then-suspend", VersioningConfiguration=enabled)
+    s3.put_object(Bucket="marker-then-suspend", Key="app/main.py", Body=b"1")
+    s3.delete_object(Bucket="marker-then-suspend", Key="app/main.py")  # a delete marker
+    suspended = {"Status": "Suspended"}
+    s3.put_bucket_versioning(Bucket="marker-then-suspend", VersioningConfiguration=suspended)
+    answer = s3.delete_objects(
+        Bucket="marker-then-suspend", Delete={"Objects": [{"Key": "app/main.py"}]}
+    )
+    assert [d["Key"] for d in answer.get("Deleted", [])] == ["app/main.py"]
+    assert "Errors" not in answer
+
+
 def test_objects_with_line_breaks_in_their_keys_are_reachable(moto):
     s3 = moto.client("s3")
     s3.create_bucket(Bucket="line-breaks")
