@@ -216,6 +216,19 @@ def from_index(gate_out: Path) -> list[ScanResult]:
     return results
 
 
+def plan_scans(reports: Path) -> list[ScanResult]:
+    """The plans a lifecycle scanned before applying them (``reports/plan-*/``, written by
+    ``harness/stack/deployment.py``'s ``scan_plan``): the newest per root, so that a
+    stack's replace plan stands for it and an older run's never does."""
+    latest: dict[str, tuple[float, ScanResult]] = {}
+    for index in reports.glob("plan-*/scans.json"):
+        when = index.stat().st_mtime
+        for scan in from_index(index.parent):
+            if scan.root not in latest or latest[scan.root][0] < when:
+                latest[scan.root] = (when, scan)
+    return [scan for _, scan in sorted(latest.values(), key=lambda item: item[1].root)]
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -240,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         types = None
     junit = sorted(p for g in JUNIT_GLOBS for p in REPO_ROOT.glob(g))
     scans = sorted(REPO_ROOT.glob(prowler.REPORT_GLOB))
-    result = run(from_index(args.gate), args.out, types, junit, prowler_paths=scans)
+    gate_scans = from_index(args.gate) + plan_scans(REPO_ROOT / "reports")
+    result = run(gate_scans, args.out, types, junit, prowler_paths=scans)
     print("\n".join(f"  {p}" for p in result.problems))
     print(f"evidence: {args.out}/evidence.html ({'FAILED' if result.problems else 'PASSED'})")
     return 1 if result.problems else 0
