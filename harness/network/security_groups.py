@@ -12,8 +12,10 @@ The table ``inet filestore_sg`` has one base chain on the ``forward`` hook, poli
 
 - ``ct state established,related accept`` (stateful: replies pass both ways), ``invalid``
   dropped;
-- a packet *from* an interface jumps to its egress chain ``eg_<link>``: a rule of any of
-  its groups that matches ``return``s (allowed so far), else ``drop``;
+- a packet *from* an interface jumps to its egress chain ``eg_<link>``: one from any
+  source but the interface's private IP is dropped (EC2's source/destination check: a
+  container could change its own address), then a rule of any of its groups that matches
+  ``return``s (allowed so far), else ``drop``;
 - a packet *to* an interface jumps to its ingress chain ``in_<link>``: a matching rule
   ``accept``s, else ``drop``;
 - a packet from an interface to no interface (the internet gateway) that passed egress is
@@ -191,6 +193,9 @@ def ruleset(groups: list[dict], ports: list[Port]) -> dict:
             ("ingress", "in_", "accept"),
         ):
             chain = prefix + port.link
+            if direction == "egress":  # EC2's source check: only from the interface's own IP
+                spoofed = _match(_payload("ip", "saddr"), port.address, "!=")
+                rule(chain, [spoofed, {"drop": None}], f"{port.address}: source check")
             for group_id in port.groups:
                 if group_id not in by_id:
                     log.warning(f"{port.link} ({port.address}): unknown group {group_id}")

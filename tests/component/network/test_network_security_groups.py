@@ -155,3 +155,25 @@ def test_the_vpc_router_itself_is_outside_security_groups_as_imds_is(net, serve)
     sg.apply(vpc.ns, nothing, vpc.ports())
     assert probe(ns["web"], "10.0.1.1", 8080) == "metadata"
     assert probe(ns["web"], "10.0.2.10", 3306) == "timeout"
+
+
+def test_an_interface_sends_from_its_own_address_only(net):
+    """EC2's source check: an instance that gives itself another address (a container may
+    change its own interface) gets nothing through, whatever its groups allow."""
+    vpc, ns = net
+    groups = [group("sg-web", []), group("sg-other", []), group("sg-db", [tcp(3306, cidr="10.0.0.0/16")])]  # fmt: skip
+    sg.apply(vpc.ns, groups, vpc.ports())
+    netns.ip(ns["web"], "addr", "add", "10.0.1.99/32", "dev", "eth0", what="a spoofed address")
+
+    def connect_from(source: str) -> str:
+        with socket.socket() as sock:
+            sock.settimeout(1.0)
+            sock.bind((source, 0))
+            try:
+                sock.connect(("10.0.2.10", 3306))
+            except TimeoutError:
+                return "timeout"
+            return "open"
+
+    assert netns.in_netns(ns["web"], connect_from, "10.0.1.10") == "open"
+    assert netns.in_netns(ns["web"], connect_from, "10.0.1.99") == "timeout"

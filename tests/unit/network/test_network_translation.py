@@ -77,8 +77,16 @@ def test_each_interface_has_an_egress_and_an_ingress_chain_ending_in_drop():
     vmaps = [e[0]["vmap"] for e in rules(doc, "forward") if "vmap" in e[0]]
     assert [v["key"]["meta"]["key"] for v in vmaps] == ["iifname", "oifname"]
     assert vmaps[0]["data"]["set"][0] == ["eweb", {"jump": {"target": "eg_eweb"}}]
-    for chain in ("eg_eweb", "in_eweb", "eg_edb", "in_edb"):
+    for chain in ("in_eweb", "in_edb"):
         assert rules(doc, chain) == [[{"drop": None}]]  # no rules: nothing allowed
+    for chain, address in (("eg_eweb", "10.0.1.10"), ("eg_edb", "10.0.2.10")):
+        source_check, last = rules(doc, chain)  # a source but its own dropped first
+        assert source_check[0]["match"] == {
+            "op": "!=",
+            "left": {"payload": {"protocol": "ip", "field": "saddr"}},
+            "right": address,
+        }
+        assert source_check[1:] == [{"drop": None}] and last == [{"drop": None}]
 
 
 def test_tcp_port_ranges_single_ports_and_cidrs():
@@ -129,7 +137,7 @@ def test_all_traffic_icmp_and_protocol_numbers():
 
 def test_egress_rules_match_the_destination_and_return_to_the_ingress_check():
     doc = document([web_group(egress=[perm("tcp", 3306, IpRanges=[{"CidrIp": "10.0.2.0/24"}])]), db_group()])  # fmt: skip
-    rule, last = rules(doc, "eg_eweb")
+    _, rule, last = rules(doc, "eg_eweb")  # after the source check
     assert matches(rule) == {"daddr": {"prefix": {"addr": "10.0.2.0", "len": 24}}, "dport": 3306}
     assert rule[-1] == {"return": None} and last == [{"drop": None}]
 
