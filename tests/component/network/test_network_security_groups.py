@@ -159,21 +159,33 @@ def test_the_vpc_router_itself_is_outside_security_groups_as_imds_is(net, serve)
 
 def test_an_interface_sends_from_its_own_address_only(net):
     """EC2's source check: an instance that gives itself another address (a container may
-    change its own interface) gets nothing through, whatever its groups allow."""
+    change its own interface) gets nothing through, whatever its groups allow. UDP: a
+    spoofed datagram needs no reply to arrive."""
     vpc, ns = net
-    groups = [group("sg-web", []), group("sg-other", []), group("sg-db", [tcp(3306, cidr="10.0.0.0/16")])]  # fmt: skip
+    udp = {"IpProtocol": "udp", "FromPort": 5353, "ToPort": 5353, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}  # fmt: skip
+    groups = [group("sg-web", []), group("sg-other", []), group("sg-db", [udp])]
     sg.apply(vpc.ns, groups, vpc.ports())
     netns.ip(ns["web"], "addr", "add", "10.0.1.99/32", "dev", "eth0", what="a spoofed address")
+    server = netns.in_netns(ns["db"], socket.socket, socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("10.0.2.10", 5353))
+    server.settimeout(1.0)
 
-    def connect_from(source: str) -> str:
-        with socket.socket() as sock:
-            sock.settimeout(1.0)
+    def send_from(source: str) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.bind((source, 0))
-            try:
-                sock.connect(("10.0.2.10", 3306))
-            except TimeoutError:
-                return "timeout"
-            return "open"
+            sock.sendto(source.encode(), ("10.0.2.10", 5353))
 
-    assert netns.in_netns(ns["web"], connect_from, "10.0.1.10") == "open"
-    assert netns.in_netns(ns["web"], connect_from, "10.0.1.99") == "timeout"
+    def received() -> list[str]:
+        got = []
+        try:
+            while True:
+                got.append(server.recv(100).decode())
+        except TimeoutError:
+            return got
+
+    try:
+        netns.in_netns(ns["web"], send_from, "10.0.1.99")
+        netns.in_netns(ns["web"], send_from, "10.0.1.10")
+        assert received() == ["10.0.1.10"]
+    finally:
+        server.close()
