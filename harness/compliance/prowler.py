@@ -137,13 +137,13 @@ def emulator_env(endpoint: str, credentials=None, region: str = "us-east-1") -> 
     """Only what Prowler needs: the emulator's endpoint for every service, S3 Control's at
     ``localhost`` (its ``{account}.`` prefix then names the loopback), the keys, no proxy,
     no instance metadata, the guard on."""
-    from harness.emulator.clients import EMULATOR_ROOT, cli_env
+    from harness.emulator.clients import EMULATOR_ROOT, cli_env, s3control_endpoint
 
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TZ") if k in os.environ}
     env.update({k: v for k, v in cli_env(credentials or EMULATOR_ROOT).items() if v})
     env.update(
         AWS_ENDPOINT_URL=endpoint,
-        AWS_ENDPOINT_URL_S3_CONTROL=endpoint.replace("127.0.0.1", "localhost"),
+        AWS_ENDPOINT_URL_S3_CONTROL=s3control_endpoint(endpoint),
         AWS_DEFAULT_REGION=region,
         AWS_REGION=region,
         PROWLER_GUARD="on",

@@ -61,6 +61,14 @@ def client(
     return maker.client(service, config=config, **client_kwargs(endpoint_url, region, credentials))
 
 
+def s3control_endpoint(endpoint: str) -> str:
+    """S3 Control's endpoint on the emulator: the SDK sends its requests to
+    ``{account id}.{endpoint host}``; with ``localhost`` for the host that name is
+    ``123456789012.localhost`` (which the Terraform override proxies through the emulator,
+    and which Prowler's guard answers as loopback), never ``123456789012.127.0.0.1``."""
+    return endpoint.replace("127.0.0.1", "localhost")
+
+
 def cli_env(credentials: Credentials = EMULATOR_ROOT) -> dict[str, str]:
     """The CLI's environment on the emulator: these keys and nothing else of the caller's
     (no profile, no role, no instance metadata)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.emulator.clients import EMULATOR_ROOT, Credentials
+from harness.emulator.clients import EMULATOR_ROOT, Credentials, s3control_endpoint
 
 OVERRIDE_FILE = "zz_emulator_override.tf"
 
@@ -42,7 +42,7 @@ def emulator_override(
     endpoint: str, state_path: Path, credentials: Credentials = EMULATOR_ROOT
 ) -> str:
     entries = {svc: endpoint for svc in EMULATED_SERVICES}
-    entries["s3control"] = endpoint.replace("127.0.0.1", "localhost")
+    entries["s3control"] = s3control_endpoint(endpoint)
     endpoints = "\n".join(f'    {svc:<14} = "{url}"' for svc, url in sorted(entries.items()))
     return f"""# Written by harness/stack/stack.py: points the aws provider at the emulator ({endpoint}).
 provider "aws" {{
